@@ -1,0 +1,136 @@
+# mcpi -- a benchmarking engine whose experiments are Lua scripts.
+#
+#   make            fetch dependencies (Debian packages, see vendor/) and build ./mcpi
+#   make run        build, then run the default experiment scripts/sweep.lua
+#   make test       build, then run the whole test suite
+#   make asan       build ./mcpi-asan (AddressSanitizer + UBSan) and run the suite on it
+#   make bench      benchmarks; JSON into results/bench/
+#   make install    copy mcpi to $(PREFIX)/bin
+#   make clean      remove build outputs (vendor/root stays; `make distclean` too)
+#
+# Knobs (override on the command line: make CC=clang CFLAGS=-O3):
+CC      ?= gcc
+CFLAGS  ?= -O2 -g
+LDFLAGS ?=
+PREFIX  ?= /usr/local
+# DEPS=vendor uses vendor/root (fetched by package name); DEPS=system uses a
+# system install found by pkg-config (libluajit2-5.1-dev, lua-cjson-dev, libedit-dev).
+DEPS    ?= vendor
+# Extra flags for a variant build (the asan target sets these).
+XCFLAGS ?=
+XLDFLAGS ?=
+OBJ     ?= obj
+BIN     ?= mcpi
+SWEEP_ARGS ?=
+
+VERSION := 0.1.0
+
+ifeq ($(DEPS),system)
+  LUAJIT_INC := $(shell pkg-config --cflags luajit)
+  LIBDIR     := $(shell pkg-config --variable=libdir luajit)
+  LUAJIT     := luajit
+  JITDIR     := $(firstword $(wildcard /usr/share/luajit-2.1*/jit /usr/local/share/luajit-2.1*/jit))
+  DEPS_STAMP :=
+else
+  ROOT       := vendor/root
+  LUAJIT_INC := -I$(ROOT)/usr/include/luajit-2.1
+  LIBDIR     := $(ROOT)/usr/lib/x86_64-linux-gnu
+  LUAJIT     = LD_LIBRARY_PATH=$(LIBDIR) LUA_PATH="$(JITDIR)/../?.lua" $(ROOT)/usr/bin/luajit
+  JITDIR     = $(firstword $(wildcard $(ROOT)/usr/share/luajit-2.1*/jit))
+  DEPS_STAMP := $(ROOT)/.stamp
+  EDIT_INC   := -I$(ROOT)/usr/include
+endif
+
+WARN     := -Wall -Wextra -Wno-unused-parameter
+ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -pthread $(LUAJIT_INC) $(EDIT_INC) \
+              -DMCPI_VERSION='"$(VERSION)"' $(XCFLAGS)
+STATIC_LIBS := $(LIBDIR)/libluajit-5.1.a $(LIBDIR)/liblua5.1-cjson.a \
+               $(LIBDIR)/libedit.a $(LIBDIR)/libtinfo.a $(LIBDIR)/libbsd.a $(LIBDIR)/libmd.a
+LIBS     := -lm -ldl -pthread
+
+# C sources: one subsystem per file. SIMD files get their own target flags and
+# never -march=native (an AVX2 file built that way on an AVX-512 machine would
+# silently use AVX-512).
+SRCS     := $(sort $(wildcard src/*.c))
+C_OBJS   := $(SRCS:src/%.c=$(OBJ)/%.o)
+FLAGS_kernel_avx2   := -mavx2 -mno-avx512f
+FLAGS_kernel_avx512 := -mavx512f -mavx512dq -mavx512vl -mavx512bw
+
+# Lua modules: lua/mcpi/x.lua -> module mcpi.x (init.lua -> mcpi), embedded as
+# bytecode objects exporting luaJIT_BC_<name>, which require() finds through
+# -Wl,-E. LuaJIT's own jit.* modules (for -jv, -jdump, -jp) are embedded too.
+LUA_SRCS := $(sort $(wildcard lua/mcpi/*.lua))
+LUA_OBJS := $(LUA_SRCS:lua/mcpi/%.lua=$(OBJ)/lua/mcpi_%.o) $(OBJ)/lua/mcpi_cdef.o
+JIT_MODS := bc v dump p zone vmdef dis_x86 dis_x64
+JIT_OBJS := $(JIT_MODS:%=$(OBJ)/lua/jit_%.o)
+
+Q := @
+ifeq ($(V),1)
+  Q :=
+endif
+
+.PHONY: all deps run test asan bench install clean distclean
+all: $(BIN)
+
+deps: $(DEPS_STAMP)
+$(ROOT)/.stamp: vendor/packages.txt vendor/fetch.sh
+	$(Q)sh vendor/fetch.sh
+
+$(BIN): $(C_OBJS) $(LUA_OBJS) $(JIT_OBJS)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ -Wl,-E $(STATIC_LIBS) $(LIBS) $(LDFLAGS) $(XLDFLAGS)
+
+$(OBJ)/%.o: src/%.c src/mcpi.h src/host.h src/philox.h $(DEPS_STAMP) | $(OBJ)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(FLAGS_$*) $(BUILD_DEFS) -c -o $@ $<
+
+# build.c records the commit; rebuild it when the commit changes.
+$(OBJ)/build.o: $(OBJ)/commit
+$(OBJ)/build.o: BUILD_DEFS = -DMCPI_COMMIT='"$(shell cat $(OBJ)/commit 2>/dev/null)"' \
+                           -DMCPI_CFLAGS='"$(strip $(CFLAGS) $(XCFLAGS))"'
+$(OBJ)/commit: FORCE | $(OBJ)
+	$(Q)c=$$(git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown); \
+	  [ "$$(cat $@ 2>/dev/null)" = "$$c" ] || echo "$$c" >$@
+FORCE:
+
+$(OBJ)/lua/mcpi_init.o: lua/mcpi/init.lua $(DEPS_STAMP) | $(OBJ)/lua
+	@echo "  LUAC  $<"
+	$(Q)$(LUAJIT) -b -g -n mcpi $< $@
+$(OBJ)/lua/mcpi_%.o: lua/mcpi/%.lua $(DEPS_STAMP) | $(OBJ)/lua
+	@echo "  LUAC  $<"
+	$(Q)$(LUAJIT) -b -g -n mcpi.$* $< $@
+# src/mcpi.h becomes module mcpi.cdef: a Lua string ffi.cdef is given.
+$(OBJ)/lua/mcpi_cdef.lua: src/mcpi.h | $(OBJ)/lua
+	$(Q){ echo 'return [==['; cat $<; echo ']==]'; } >$@
+$(OBJ)/lua/mcpi_cdef.o: $(OBJ)/lua/mcpi_cdef.lua $(DEPS_STAMP)
+	$(Q)$(LUAJIT) -b -n mcpi.cdef $< $@
+$(OBJ)/lua/jit_%.o: $(DEPS_STAMP) | $(OBJ)/lua
+	$(Q)$(LUAJIT) -b -n jit.$* $(JITDIR)/$*.lua $@
+
+$(OBJ) $(OBJ)/lua:
+	$(Q)mkdir -p $@
+
+run: $(BIN)
+	./$(BIN) script scripts/sweep.lua $(SWEEP_ARGS)
+
+test: $(BIN)
+	$(Q)sh vendor/fetch.sh --tools
+	$(Q)sh tests/run.sh ./$(BIN)
+
+asan:
+	$(Q)$(MAKE) --no-print-directory OBJ=obj-asan BIN=mcpi-asan CFLAGS="-O1 -g" \
+	  XCFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  XLDFLAGS="-fsanitize=address,undefined" test
+
+bench: $(BIN)
+	$(Q)sh tests/bench/run.sh ./$(BIN)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mcpi
+
+clean:
+	rm -rf obj obj-asan mcpi mcpi-asan
+
+distclean: clean
+	rm -rf vendor/root vendor/debs

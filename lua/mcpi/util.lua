@@ -1,0 +1,136 @@
+--- mcpi.util: argument checking, usage errors and "did you mean" for the library and CLI.
+local ffi = require "ffi"
+
+local type, tostring, tonumber, floor = type, tostring, tonumber, math.floor
+local format, min = string.format, math.min
+
+local M = {}
+
+local UsageError = {}
+UsageError.__index = UsageError
+UsageError.__tostring = function(e) return e.msg end
+
+--- Raise a usage error: the host prints "mcpi: MSG" and exits with code 2.
+-- Inside Lua it is a table with fields exit (2) and msg; tostring gives msg.
+function M.usage(msg)
+  error(setmetatable({ exit = 2, msg = msg }, UsageError), 0)
+end
+
+--- True if err is a usage error raised by M.usage.
+function M.is_usage(err)
+  return getmetatable(err) == UsageError
+end
+
+--- Raise the error the host reports as "mcpi: interrupted" with exit code 130.
+function M.interrupted()
+  error(setmetatable({ exit = 130, msg = "interrupted" }, UsageError), 0)
+end
+
+--- Edit distance between two strings (insertions, deletions, substitutions
+-- and transpositions of neighbours each cost 1), for "did you mean".
+function M.distance(a, b)
+  local la, lb = #a, #b
+  local d = {}
+  for i = 0, la do d[i] = { [0] = i } end
+  for j = 0, lb do d[0][j] = j end
+  for i = 1, la do
+    local ca = a:byte(i)
+    for j = 1, lb do
+      local cb = b:byte(j)
+      local v = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (ca == cb and 0 or 1))
+      if i > 1 and j > 1 and ca == b:byte(j - 1) and a:byte(i - 1) == cb then
+        v = min(v, d[i - 2][j - 2] + 1)
+      end
+      d[i][j] = v
+    end
+  end
+  return d[la][lb]
+end
+
+--- The candidate closest to name, if it is close enough to be a typo; else nil.
+function M.suggest(name, candidates)
+  local best, bestd = nil, math.huge
+  for _, c in ipairs(candidates) do
+    local d = M.distance(name, c)
+    if d < bestd then best, bestd = c, d end
+  end
+  if best and bestd <= math.max(1, floor(#name / 3)) then return best end
+  return nil
+end
+
+--- " (did you mean 'x'?)" or "" -- for error messages.
+function M.did_you_mean(name, candidates, extra)
+  local s = M.suggest(name, candidates)
+  if s and extra then return format(" (did you mean '%s'? %s)", s, extra) end
+  if s then return format(" (did you mean '%s'?)", s) end
+  if extra then return format(" (%s)", extra) end
+  return ""
+end
+
+--- Check that v has Lua type t (or one of "t1|t2"); raise error(msg, level+1) if not.
+function M.check(v, t, name, level)
+  local tv = type(v)
+  for want in t:gmatch("[^|]+") do
+    if tv == want then return v end
+  end
+  error(format("%s must be a %s, got %s", name, t:gsub("|", " or "), tv), (level or 2) + 1)
+end
+
+local U64 = ffi.typeof("uint64_t")
+local TWO53 = 2 ^ 53
+
+--- Convert a count or seed to uint64_t: a non-negative integer number, a
+-- uint64_t/int64_t cdata, or a string of decimal digits. Returns nil, err on bad input.
+function M.to_u64(v, what, max)
+  what = what or "value"
+  local t = type(v)
+  local u
+  if t == "number" then
+    if v ~= v then return nil, what .. " must be a number, got NaN" end
+    if v < 0 then return nil, format("%s must be >= 0, got %s", what, M.fmtnum(v)) end
+    if v ~= floor(v) or v == math.huge then
+      return nil, format("%s must be a whole number, got %s", what, M.fmtnum(v))
+    end
+    if v >= 2 ^ 64 then return nil, format("%s must be < 2^64, got %s", what, M.fmtnum(v)) end
+    u = U64(v)
+  elseif t == "cdata" and (ffi.istype("uint64_t", v) or ffi.istype("int64_t", v)) then
+    if ffi.istype("int64_t", v) and v < 0 then
+      return nil, format("%s must be >= 0, got %s", what, tostring(v):gsub("LL$", ""))
+    end
+    u = U64(v)
+  elseif t == "string" and v:match("^%d+$") and #v <= 20 then
+    u = U64(0)
+    for i = 1, #v do
+      local nu = u * 10 + (v:byte(i) - 48)
+      if nu / 10 ~= u then return nil, format("%s must be < 2^64, got %s", what, v) end
+      u = nu
+    end
+  else
+    return nil, format("%s must be a non-negative integer, got %s", what,
+      t == "string" and format("'%s'", v) or t)
+  end
+  if max and u > U64(max) then
+    return nil, format("%s must be <= %s, got %s", what, M.u64str(U64(max)), M.u64str(u))
+  end
+  return u
+end
+
+--- Decimal digits of a uint64_t cdata (no ULL suffix).
+function M.u64str(u)
+  return (tostring(U64(u)):gsub("U?LL$", ""))
+end
+
+--- A uint64_t as a Lua number when exact (<= 2^53), else kept as cdata.
+function M.u64val(u)
+  if u <= TWO53 then return tonumber(u) end
+  return U64(u)
+end
+
+--- Format a number for messages: integers without exponent noise, others %.6g.
+function M.fmtnum(v)
+  if type(v) ~= "number" then return tostring(v) end
+  if v == floor(v) and math.abs(v) < 1e15 then return format("%d", v) end
+  return format("%.6g", v)
+end
+
+return M

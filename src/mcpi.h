@@ -1,0 +1,97 @@
+/*
+** mcpi.h -- every C function Lua may call through the FFI.
+**
+** This file is embedded into the binary and fed to ffi.cdef (after lines that
+** start with '#' are dropped and MCPI_API is removed), so everything outside
+** the preprocessor lines must stay in the C subset ffi.cdef parses: no macros
+** in declarations, no structs passed or returned by value, fixed-width types.
+**
+** Kernel contract: scalars and caller-owned pointers in, a status code out,
+** results through pointers. Kernels never print, exit or allocate O(N) memory;
+** threads are created and joined inside the call.
+*/
+#ifndef MCPI_H
+#define MCPI_H
+#include <stdint.h>
+#include <stddef.h>
+#define MCPI_API __attribute__((visibility("default")))
+
+/* Status codes returned by every kernel; mcpi_strerror() names them. */
+enum {
+  MCPI_OK = 0,
+  MCPI_EINVAL = 1,        /* an argument is out of range */
+  MCPI_EUNSUPPORTED = 2,  /* this CPU cannot run the requested path */
+  MCPI_EINTR = 3,         /* stopped early: SIGINT arrived */
+  MCPI_ETHREAD = 4        /* a thread could not be created */
+};
+
+/* SIMD paths, in order of preference. */
+enum {
+  MCPI_PATH_SCALAR = 0,
+  MCPI_PATH_AVX2 = 1,
+  MCPI_PATH_AVX512 = 2,
+  MCPI_PATH_COUNT = 3
+};
+
+/* -- Philox4x32-10 (philox v1 stream) ------------------------------------ */
+
+/* One Philox4x32-10 block: out = philox(ctr[0..3], key[0..1]). */
+MCPI_API void mcpi_philox4x32_10(const uint32_t *ctr, const uint32_t *key,
+                                 uint32_t *out);
+
+/* Fill xy[0..2n-1] with samples first..first+n-1 of the stream for seed:
+** xy[2i] = x, xy[2i+1] = y. The caller owns xy (2n uint32_t). */
+MCPI_API int mcpi_philox_fill(uint64_t seed, uint64_t first, uint64_t n,
+                              uint32_t *xy);
+
+/* -- Kernels: count hits among samples first..first+n-1 ------------------- */
+
+MCPI_API int mcpi_scalar_count(uint64_t seed, uint64_t first, uint64_t n,
+                               uint64_t *hits);
+MCPI_API int mcpi_avx2_count(uint64_t seed, uint64_t first, uint64_t n,
+                             uint64_t *hits);
+MCPI_API int mcpi_avx512_count(uint64_t seed, uint64_t first, uint64_t n,
+                               uint64_t *hits);
+
+/* Best path this CPU supports (or the one forced by mcpi_simd_force or the
+** MCPI_SIMD environment variable: scalar, avx2, avx512). */
+MCPI_API int mcpi_simd_count(uint64_t seed, uint64_t first, uint64_t n,
+                             uint64_t *hits);
+MCPI_API int mcpi_simd_path(void);
+MCPI_API int mcpi_simd_force(int path);      /* -1 = back to automatic */
+MCPI_API int mcpi_simd_supported(int path);  /* 1 if this CPU runs path */
+MCPI_API const char *mcpi_simd_name(int path);
+
+/* The chosen SIMD path on `threads` threads (0 = online CPUs), created and
+** joined inside the call. The result does not depend on threads. */
+MCPI_API int mcpi_threads_count(uint64_t seed, uint64_t first, uint64_t n,
+                                int threads, uint64_t *hits);
+MCPI_API int mcpi_threads_online(void);
+MCPI_API int mcpi_threads_max(void);
+
+MCPI_API const char *mcpi_strerror(int code);
+
+/* -- Clock ---------------------------------------------------------------- */
+
+/* Monotonic wall clock (CLOCK_MONOTONIC_RAW where available), nanoseconds. */
+MCPI_API uint64_t mcpi_clock_ns(void);
+/* The clock's resolution as reported by clock_getres, nanoseconds. */
+MCPI_API uint64_t mcpi_clock_resolution_ns(void);
+/* Does nothing; the harness times it to report the cost of an FFI call. */
+MCPI_API void mcpi_clock_noop(void);
+
+/* -- Signals -------------------------------------------------------------- */
+
+/* 1 once SIGINT has arrived while Lua code ran; kernels poll it and stop
+** with MCPI_EINTR. */
+MCPI_API int mcpi_signal_pending(void);
+MCPI_API void mcpi_signal_clear(void);
+
+/* -- Build facts ---------------------------------------------------------- */
+
+MCPI_API const char *mcpi_build_version(void);
+MCPI_API const char *mcpi_build_commit(void);
+MCPI_API const char *mcpi_build_compiler(void);
+MCPI_API const char *mcpi_build_cflags(void);
+
+#endif

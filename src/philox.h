@@ -1,0 +1,45 @@
+/*
+** philox.h -- Philox4x32-10 (Salmon et al., SC'11; Random123), the generator
+** of the philox v1 stream, as inline functions the kernels share.
+**
+** Stream: key = (seed lo, seed hi); block j has counter (j lo, j hi, 0, 0)
+** and yields samples 2j = (r0, r1) and 2j+1 = (r2, r3). A sample hits iff
+** x*x + y*y < 2^64 exactly: the 64-bit sum of the two squares does not carry.
+*/
+#ifndef MCPI_PHILOX_H
+#define MCPI_PHILOX_H
+#include <stdint.h>
+
+#define PHILOX_M0 0xD2511F53u
+#define PHILOX_M1 0xCD9E8D57u
+#define PHILOX_W0 0x9E3779B9u
+#define PHILOX_W1 0xBB67AE85u
+
+static inline void philox_block(uint64_t j, uint64_t seed, uint32_t r[4])
+{
+  uint32_t c0 = (uint32_t)j, c1 = (uint32_t)(j >> 32), c2 = 0, c3 = 0;
+  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+  for (int i = 0; i < 10; i++) {
+    uint64_t p0 = (uint64_t)PHILOX_M0 * c0;
+    uint64_t p1 = (uint64_t)PHILOX_M1 * c2;
+    uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
+    uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+    c1 = (uint32_t)p1;
+    c3 = (uint32_t)p0;
+    c0 = n0;
+    c2 = n2;
+    k0 += PHILOX_W0;
+    k1 += PHILOX_W1;
+  }
+  r[0] = c0; r[1] = c1; r[2] = c2; r[3] = c3;
+}
+
+/* 1 iff x*x + y*y < 2^64 (the sum of the squares does not carry). */
+static inline uint64_t philox_hit(uint32_t x, uint32_t y)
+{
+  uint64_t xx = (uint64_t)x * x;
+  uint64_t s = xx + (uint64_t)y * y;
+  return s >= xx;
+}
+
+#endif
