@@ -1,6 +1,8 @@
 --- mcpi: the library. Submodules load on first use, so `mcpi -e ''` stays fast.
 --   mcpi.kernels  registry of kernels      mcpi.util   argument checks
 --   mcpi.capi     the C API (ffi.C)
+--   mcpi.kernel(name), mcpi.timed/accuracy/throughput/repeat/jitstats (decorators),
+--   mcpi.sweep{...}, mcpi.logspace(a, b), mcpi.load(path) (results JSON), mcpi.stats
 local M = { _VERSION = "mcpi 0.1.0" }
 
 -- name -> module, or {module, field}
@@ -8,6 +10,19 @@ local lazy = {
   kernels = "mcpi.kernels",
   util = "mcpi.util",
   capi = "mcpi.capi",
+  -- measurement (mcpi.measure, mcpi.decorators, mcpi.sweep, ...)
+  measure = "mcpi.measure", decorators = "mcpi.decorators", stats = "mcpi.stats",
+  json = "mcpi.json", output = "mcpi.output", context = "mcpi.context",
+  kernel = { "mcpi.measure", "kernel" },
+  timed = { "mcpi.decorators", "timed" },
+  accuracy = { "mcpi.decorators", "accuracy" },
+  throughput = { "mcpi.decorators", "throughput" },
+  ["repeat"] = { "mcpi.decorators", "repeat" },
+  repeated = { "mcpi.decorators", "repeat" },
+  jitstats = { "mcpi.decorators", "jitstats" },
+  sweep = { "mcpi.sweep", "run" },
+  logspace = { "mcpi.sweep", "logspace" },
+  load = { "mcpi.sweep", "load" },
 }
 
 setmetatable(M, {

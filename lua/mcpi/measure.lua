@@ -1,0 +1,137 @@
+--- mcpi.measure: requests and measured functions. A measured function takes a
+-- request (n, seed, threads, ...) and returns a record, a table of metrics;
+-- decorators (mcpi.decorators) wrap measured functions and add metrics.
+-- measure.kernel(name) turns a registered kernel into the innermost one.
+local ffi = require "ffi"
+local util = require "mcpi.util"
+
+local type, pairs, format, tostring, tonumber = type, pairs, string.format, tostring, tonumber
+local getmetatable, setmetatable, pcall = getmetatable, setmetatable, pcall
+
+local M = {}
+
+M.DEFAULT_SEED = 1
+M.MAX_N = 2 ^ 53  -- so that n, estimate and rates stay exact as doubles
+
+local REQ = {}  -- metatable marking a normalised request
+
+local function max_threads()
+  local C = require "mcpi.capi"
+  return C.mcpi_threads_max()
+end
+
+local function bad(msg, level) error(msg, level + 1) end
+
+--- Normalise a request: request{n=, seed=, threads=, calls=, ...} or
+-- request(n, seed, threads). n: a whole number 1 <= n <= 2^53 (number, uint64
+-- cdata or digit string); seed: 0 <= seed < 2^64 (default 1); threads: nil
+-- or 0..max (0 = online CPUs); calls: inner repetitions timed together
+-- (set by timed). Other fields are kept. Raises error(msg, level) on bad input.
+function M.request(a, seed, threads, level)
+  level = (level or 1) + 1
+  if type(a) == "table" and getmetatable(a) == REQ then return a end
+  local r = {}
+  if type(a) == "table" then
+    for k, v in pairs(a) do r[k] = v end
+  else
+    r.n, r.seed, r.threads = a, seed, threads
+  end
+  if r.n == nil then bad("request needs n (the number of samples), e.g. {n = 1e6}", level) end
+  local n, err = util.to_u64(r.n, "n", M.MAX_N)
+  if not n then bad(err, level) end
+  if n == 0 then bad("n must be >= 1, got 0", level) end
+  r.n_u64, r.n = n, tonumber(n)
+  local s
+  s, err = util.to_u64(r.seed == nil and M.DEFAULT_SEED or r.seed, "seed")
+  if not s then bad(err, level) end
+  r.seed_u64, r.seed = s, util.u64val(s)
+  if r.threads ~= nil then
+    local t = r.threads
+    if type(t) ~= "number" or t ~= t or t % 1 ~= 0 or t < 0 then
+      bad(format("threads must be a whole number >= 0, got %s", util.fmtnum(t)), level)
+    end
+    local mx = max_threads()
+    if t > mx then bad(format("threads must be <= %d, got %s", mx, util.fmtnum(t)), level) end
+  end
+  if r.calls ~= nil then
+    local c = r.calls
+    if type(c) ~= "number" or c % 1 ~= 0 or c < 1 then
+      bad(format("calls must be a whole number >= 1, got %s", util.fmtnum(c)), level)
+    end
+  end
+  return setmetatable(r, REQ)
+end
+
+--- A copy of the normalised request req with the fields of changes replaced.
+function M.with(req, changes)
+  local r = {}
+  for k, v in pairs(req) do r[k] = v end
+  for k, v in pairs(changes) do r[k] = v end
+  if changes.seed ~= nil then r.seed_u64 = ffi.cast("uint64_t", changes.seed); r.seed = util.u64val(r.seed_u64) end
+  return setmetatable(r, REQ)
+end
+
+--- The seed of repetition rep of a request: seed + rep (mod 2^64).
+function M.rep_seed(req, rep)
+  return util.u64val(req.seed_u64 + rep)
+end
+
+--- The measured function of a kernel (a name, or a registry entry from
+-- mcpi.kernels): f(request) -> record {kernel, stream, n, seed, threads, hits,
+-- calls}. It runs the kernel req.calls times (default 1) on the same seed, so
+-- a timer around it sees one Lua call however short the kernel is. Raises
+-- error(msg, 2) for an unknown or unavailable kernel.
+function M.kernel(k)
+  local kernels = require "mcpi.kernels"
+  if type(k) == "string" then
+    local kk, err = kernels.find(k)
+    if not kk then error(err, 2) end
+    k = kk
+  elseif type(k) ~= "table" or type(k.fn) ~= "function" or type(k.name) ~= "string" then
+    error(format("kernel must be a kernel name or a kernel from mcpi.kernels, got %s", type(k)), 2)
+  end
+  local ok, why = k.available()
+  if not ok then
+    error(format("kernel '%s' is unavailable: %s (see 'mcpi list')", k.name, why or "no reason given"), 2)
+  end
+  local fn, name, stream, threaded = k.fn, k.name, k.stream, k.threaded
+  local u64val = util.u64val
+  local online
+  return function(a, b, c)
+    local req = M.request(a, b, c, 2)
+    local n, seed, th = req.n_u64, req.seed_u64, req.threads
+    local calls = req.calls or 1
+    local hits
+    for _ = 1, calls do hits = fn(n, seed, th) end
+    if type(hits) == "cdata" then
+      hits = u64val(hits)
+    elseif type(hits) ~= "number" then
+      error(format("kernel '%s' returned %s, not a hit count", name, tostring(hits)), 2)
+    end
+    local threads = 1
+    if threaded then
+      if th and th > 0 then threads = th else
+        online = online or require("mcpi.capi").mcpi_threads_online()
+        threads = online
+      end
+    end
+    return { kernel = name, stream = stream, n = req.n, seed = req.seed, threads = threads,
+             hits = hits, calls = calls }
+  end
+end
+
+--- Accept a measured function, a kernel name or a kernel table; return a
+-- measured function (raises error(msg, level) otherwise).
+function M.measured(f, level)
+  level = (level or 1) + 1
+  local t = type(f)
+  if t == "function" then return f end
+  if t == "string" or (t == "table" and type(f.fn) == "function" and type(f.name) == "string") then
+    local ok, res = pcall(M.kernel, f)
+    if not ok then error(res, level) end
+    return res
+  end
+  error(format("expected a measured function, kernel name or kernel, got %s", t), level)
+end
+
+return M

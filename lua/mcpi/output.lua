@@ -1,0 +1,205 @@
+--- mcpi.output: results as a terminal table and as CSV.
+
+
+local type, ipairs, pairs, tostring, format = type, ipairs, pairs, tostring, string.format
+local concat, max, huge, floor = table.concat, math.max, math.huge, math.floor
+local rep = string.rep
+
+local M = {}
+
+--- Field order of repetition rows (the JSON and CSV write these first).
+M.REP_FIELDS = { "row", "kernel", "stream", "n", "seed", "rep", "threads", "hits",
+  "estimate", "abs_err", "rel_accuracy", "std_err", "z", "seconds", "ns_per_sample",
+  "samples_per_s", "calls", "outlier", "jit_traces", "jit_aborts", "jit_started", "jit_first" }
+
+--- Field order of summary rows.
+M.SUMMARY_FIELDS = { "row", "kernel", "stream", "n", "threads", "reps", "seed",
+  "seconds_median", "seconds_mean", "seconds_min", "seconds_max", "seconds_sd",
+  "seconds_mad", "seconds_ci_lo", "seconds_ci_hi", "outliers", "ns_per_sample_median",
+  "samples_per_s_median", "estimate_median", "abs_err_median", "rms_err", "rms_err_ci_lo",
+  "rms_err_ci_hi", "sigma_theory", "first_seconds", "jit_traces_first", "jit_aborts_first",
+  "jit_traces_steady", "jit_aborts_steady", "partial" }
+
+--- Field order of fit entries.
+M.FIT_FIELDS = { "kernel", "metric", "a", "b", "r2", "n_points", "n_min", "n_max" }
+
+local function finite(v) return type(v) == "number" and v == v and v > -huge and v < huge end
+
+--- A duration in seconds with a unit: "812 ns", "3.21 us", "45.6 ms", "1.234 s".
+function M.time(s)
+  if not finite(s) then return "-" end
+  local a = math.abs(s)
+  if a < 1e-6 then return format("%.1f ns", s * 1e9) end
+  if a < 1e-3 then return format("%.2f us", s * 1e6) end
+  if a < 1 then return format("%.2f ms", s * 1e3) end
+  return format("%.3f s", s)
+end
+
+local function time_in(s, unit)
+  if not finite(s) then return "-" end
+  local f = ({ ns = 1e9, us = 1e6, ms = 1e3, s = 1 })[unit]
+  return format(unit == "ns" and "%.1f" or unit == "s" and "%.3f" or "%.2f", s * f)
+end
+
+local function unit_of(s)
+  local a = math.abs(s)
+  if a < 1e-6 then return "ns" elseif a < 1e-3 then return "us" elseif a < 1 then return "ms" end
+  return "s"
+end
+
+--- N compactly: 10, 1000, 1e+06 -> "10", "1000", "1e6"; others %.4g.
+function M.count(n)
+  n = tonumber(n)
+  if not n then return "-" end
+  if n < 1e5 and n == floor(n) then return format("%d", n) end
+  local e = floor(math.log10(n) + 0.5)
+  if 10 ^ e == n then return format("1e%d", e) end
+  return format("%.4g", n)
+end
+
+--- A rate: 1.23 G/s, 456 M/s, 7.8 k/s.
+function M.rate(v)
+  if not finite(v) then return "-" end
+  if v >= 1e9 then return format("%.2f G/s", v / 1e9) end
+  if v >= 1e6 then return format("%.1f M/s", v / 1e6) end
+  if v >= 1e3 then return format("%.1f k/s", v / 1e3) end
+  return format("%.1f /s", v)
+end
+
+local function sci(v)
+  if not finite(v) then return "-" end
+  return format("%.2e", v)
+end
+
+--- Render rows (a list of lists of strings) as aligned columns; numeric-
+-- looking columns are right-aligned. header is a list of strings.
+function M.columns(header, rows, right)
+  local w = {}
+  for i, h in ipairs(header) do w[i] = #h end
+  for _, r in ipairs(rows) do
+    for i, c in ipairs(r) do w[i] = max(w[i] or 0, #c) end
+  end
+  local function line(r)
+    local parts = {}
+    for i = 1, #header do
+      local c = r[i] or ""
+      if right and right[i] then parts[i] = rep(" ", w[i] - #c) .. c
+      else parts[i] = c .. rep(" ", w[i] - #c) end
+    end
+    return (concat(parts, "  "):gsub("%s+$", ""))
+  end
+  local out = { line(header) }
+  for _, r in ipairs(rows) do out[#out + 1] = line(r) end
+  return concat(out, "\n") .. "\n"
+end
+
+--- The results table as text: one line per summary row (kernel, N): reps,
+-- median time with its 95% bootstrap CI, ns/sample, samples/s, speed-up
+-- against the baseline kernel at the same N, median |error|, RMS error and
+-- the theoretical sigma, outliers. opts.baseline names the baseline kernel
+-- (default: the first kernel).
+function M.table(summary, opts)
+  opts = opts or {}
+  if type(summary) ~= "table" then error(format("summary must be a list of rows, got %s", type(summary)), 2) end
+  if #summary == 0 then return "(no results)\n" end
+  local base = opts.baseline or summary[1].kernel
+  local base_t = {}
+  for _, s in ipairs(summary) do
+    if s.kernel == base then base_t[s.n] = s.seconds_median end
+  end
+  local header = { "KERNEL", "N", "REPS", "TIME", "95% CI", "NS/SAMPLE", "SAMPLES/S",
+    "VS " .. base, "|ERR| MED", "RMS ERR", "SIGMA", "OUTL" }
+  local rows = {}
+  for _, s in ipairs(summary) do
+    local t = s.seconds_median
+    local u = finite(t) and unit_of(t) or "s"
+    local rel = "-"
+    local bt = base_t[s.n]
+    if finite(bt) and finite(t) and t > 0 then rel = format("%.2fx", bt / t) end
+    rows[#rows + 1] = {
+      s.kernel, M.count(s.n), tostring(s.reps or "-") .. (s.partial and "*" or ""),
+      M.time(t),
+      finite(s.seconds_ci_lo) and format("%s-%s %s", time_in(s.seconds_ci_lo, u), time_in(s.seconds_ci_hi, u), u) or "-",
+      finite(s.ns_per_sample_median) and format("%.3f", s.ns_per_sample_median) or "-",
+      M.rate(s.samples_per_s_median), rel,
+      sci(s.abs_err_median), sci(s.rms_err), sci(s.sigma_theory),
+      tostring(s.outliers or 0),
+    }
+  end
+  local text = M.columns(header, rows, { false, true, true, true, true, true, true, true, true, true, true, true })
+  return text
+end
+
+--- The fits as text, one line per kernel: time ~ a*N^b and error ~ c*N^d
+-- with r2 and the number of points.
+function M.fits(fits)
+  if type(fits) ~= "table" or #fits == 0 then return "" end
+  local by, order = {}, {}
+  for _, f in ipairs(fits) do
+    if not by[f.kernel] then by[f.kernel] = {}; order[#order + 1] = f.kernel end
+    by[f.kernel][f.metric] = f
+  end
+  local rows = {}
+  local function desc(f, sym)
+    if not f or not finite(f.b) then return "-", "-" end
+    return format("%.3g * N^%.3f", f.a, f.b), format("%.4f (%d pts)", f.r2, f.n_points)
+  end
+  for _, k in ipairs(order) do
+    local t, tr = desc(by[k].seconds)
+    local e, er = desc(by[k].abs_err)
+    rows[#rows + 1] = { k, t, tr, e, er }
+  end
+  return "fits (log-log least squares; time in s, error = RMS |pi_hat - pi|, expect N^-0.5):\n" ..
+    M.columns({ "KERNEL", "TIME ~ a*N^b", "R2", "ERROR ~ c*N^d", "R2" }, rows)
+end
+
+-- -- CSV ------------------------------------------------------------------------
+
+local function csv_cell(v)
+  local t = type(v)
+  if v == nil then return "" end
+  if t == "number" then
+    if v ~= v then return "nan" end
+    if v == huge then return "inf" end
+    if v == -huge then return "-inf" end
+    return format("%.17g", v)
+  end
+  if t == "boolean" then return v and "true" or "false" end
+  if t == "cdata" then return (tostring(v):gsub("U?LL$", "")) end
+  if t == "table" then v = concat(v, ";") end
+  v = tostring(v)
+  if v:find('[,"\r\n]') then return '"' .. v:gsub('"', '""') .. '"' end
+  return v
+end
+
+--- CSV text (RFC 4180 quoting, LF line ends) of a list of rows (tables): a header row naming every
+-- field that any row has (fields in order first, then the rest sorted),
+-- then one line per row. Numbers %.17g; NaN/inf as nan/inf/-inf; empty cell
+-- for a missing field.
+function M.csv(rows, order)
+  if type(rows) ~= "table" then error(format("rows must be a list of tables, got %s", type(rows)), 2) end
+  local cols, seen = {}, {}
+  for _, k in ipairs(order or {}) do
+    for _, r in ipairs(rows) do
+      if not seen[k] and r[k] ~= nil then cols[#cols + 1] = k; seen[k] = true; break end
+    end
+  end
+  local rest = {}
+  for i, r in ipairs(rows) do
+    if type(r) ~= "table" then error(format("rows[%d] must be a table, got %s", i, type(r)), 2) end
+    for k in pairs(r) do
+      if type(k) == "string" and not seen[k] then seen[k] = true; rest[#rest + 1] = k end
+    end
+  end
+  table.sort(rest)
+  for _, k in ipairs(rest) do cols[#cols + 1] = k end
+  local out = { concat(cols, ",") }
+  for _, r in ipairs(rows) do
+    local cells = {}
+    for i, k in ipairs(cols) do cells[i] = csv_cell(r[k]) end
+    out[#out + 1] = concat(cells, ",")
+  end
+  return concat(out, "\n") .. "\n"
+end
+
+return M

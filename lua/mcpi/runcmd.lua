@@ -1,0 +1,245 @@
+--- mcpi.runcmd: `mcpi run KERNEL... [options]`, an ad-hoc comparison without
+-- a script. Registers the command with mcpi.cli when loaded; parse() is
+-- shared with scripts/sweep.lua.
+local util = require "mcpi.util"
+local cli = require "mcpi.cli"
+
+local type, tonumber, tostring, format, concat = type, tonumber, tostring, string.format, table.concat
+local floor, huge = math.floor, math.huge
+local stdout, stderr = io.stdout, io.stderr
+
+local M = {}
+
+M.MAX_N = 2 ^ 53
+M.MAX_REPS = 1000000
+M.MAX_BUDGET = 7 * 86400
+
+local OPTIONS = {
+  ["-n"] = "list", ["--n-range"] = "range", ["--reps"] = "reps", ["--seed"] = "seed",
+  ["--threads"] = "threads", ["--budget"] = "budget", ["--json"] = "file",
+  ["--csv"] = "file", ["--jsonl"] = "file", ["--baseline"] = "kernel",
+  ["--warmup"] = "warmup", ["--quiet"] = "flag", ["--no-progress"] = "flag",
+  ["--progress"] = "flag", ["-h"] = "help", ["--help"] = "help",
+}
+
+local function option_names()
+  local t = {}
+  for k in pairs(OPTIONS) do t[#t + 1] = k end
+  table.sort(t)
+  return t
+end
+
+local function fail(cmd, msg) util.usage(format("%s: %s", cmd, msg)) end
+
+-- A whole number from text: 1000, 1e6, 10^6, 2^20. Returns the number or nil, why.
+local function whole(text, lo, hi)
+  local v = tonumber(text)
+  if not v then
+    local b, e = text:match("^(%d+)%^(%d+)$")
+    if b then v = tonumber(b) ^ tonumber(e) end
+  end
+  if not v or v ~= v then return nil, format("'%s' is not a number", text) end
+  if v ~= floor(v) or v == huge or v == -huge then return nil, format("'%s' is not a whole number", text) end
+  if v < lo then return nil, format("%s is below %s", text, util.fmtnum(lo)) end
+  if v > hi then
+    return nil, format("%s is too large (at most %s)", text, hi == 2 ^ 53 and "2^53" or util.fmtnum(hi))
+  end
+  return v
+end
+
+--- Parse the arguments of `mcpi run` (or of a sweep script) from argv[i..]
+-- into a sweep spec. opts: cmd (name for messages, "run"), kernels_optional
+-- (no positional kernel means every available one), defaults (a spec whose
+-- fields apply when not given). Raises util.usage (exit 2) on bad input;
+-- returns spec, or nil when --help was asked for.
+function M.parse(argv, i, opts)
+  opts = opts or {}
+  local cmd = opts.cmd or "run"
+  local spec = {}
+  for k, v in pairs(opts.defaults or {}) do spec[k] = v end
+  local names = {}
+  local got_n = false
+  local kernels = require "mcpi.kernels"
+  while argv[i] ~= nil do
+    local a = argv[i]
+    local key, val = cli.split_opt(a)
+    if a:match("^%-n.") and not a:match("^%-%-") then key, val = "-n", a:sub(3) end
+    if key:sub(1, 1) == "-" and #key > 1 and not tonumber(key) then
+      local kind = OPTIONS[key]
+      if not kind then
+        fail(cmd, format("unknown option '%s'%s", key,
+          util.did_you_mean(key, option_names(), format("see 'mcpi help %s'", cmd))))
+      end
+      if kind == "help" then return nil end
+      if kind == "flag" then
+        if val then fail(cmd, format("%s takes no value", key)) end
+        if key == "--quiet" then spec.quiet = true
+        elseif key == "--no-progress" then spec.progress = false
+        else spec.progress = true end
+      else
+        if not val then
+          i = i + 1
+          val = argv[i]
+          if val == nil then fail(cmd, format("%s needs a value (see 'mcpi help %s')", key, cmd)) end
+        end
+        if kind == "list" then
+          local list = {}
+          for part in (val .. ","):gmatch("([^,]*),") do
+            local v, why = whole(part, 1, M.MAX_N)
+            if not v then fail(cmd, format("-n: %s (give whole numbers >= 1, e.g. -n 1e6,1e7)", why)) end
+            list[#list + 1] = v
+          end
+          spec.n, got_n = list, true
+        elseif kind == "range" then
+          local a1, b1, s1 = val:match("^([^:]+):([^:]+):?([^:]*)$")
+          local lo, hi, step = tonumber(a1 or ""), tonumber(b1 or ""), tonumber(s1 ~= "" and s1 or "1")
+          if not (lo and hi and step) then
+            fail(cmd, format("--n-range: '%s' is not A:B or A:B:STEP (exponents of 10, e.g. --n-range 1:9)", val))
+          end
+          if lo < 0 or hi > 15 or lo > hi or step <= 0 then
+            fail(cmd, format("--n-range: '%s' needs 0 <= A <= B <= 15 and STEP > 0 (e.g. --n-range 1:9)", val))
+          end
+          spec.n, got_n = require("mcpi.sweep").logspace(lo, hi, step), true
+        elseif kind == "reps" or kind == "warmup" then
+          local v, why = whole(val, kind == "reps" and 1 or 0, kind == "reps" and M.MAX_REPS or 1000)
+          if not v then
+            fail(cmd, format("%s: %s (give a whole number in %s..%s)", key, why,
+              kind == "reps" and 1 or 0, kind == "reps" and M.MAX_REPS or 1000))
+          end
+          spec[kind] = v
+        elseif kind == "seed" then
+          local u, err = util.to_u64(val, "--seed")
+          if not u then fail(cmd, err .. " (0 <= seed < 2^64)") end
+          spec.seed = util.u64val(u)
+        elseif kind == "threads" then
+          local mx = require("mcpi.capi").mcpi_threads_max()
+          local v, why = whole(val, 0, mx)
+          if not v then fail(cmd, format("--threads: %s (give 0..%d; 0 = online CPUs)", why, mx)) end
+          spec.threads = v
+        elseif kind == "budget" then
+          local v = tonumber(val)
+          if not v or v ~= v then fail(cmd, format("--budget: '%s' is not a number of seconds (e.g. --budget 60)", val)) end
+          if not (v > 0) then fail(cmd, format("--budget: %s must be > 0 seconds (e.g. --budget 60)", val)) end
+          if v > M.MAX_BUDGET then fail(cmd, format("--budget: %s is too large (at most %d seconds, a week)", val, M.MAX_BUDGET)) end
+          spec.budget = v
+        elseif kind == "file" then
+          if val == "" then fail(cmd, format("%s needs a file name", key)) end
+          spec[key:sub(3)] = val
+        elseif kind == "kernel" then
+          spec.baseline = val
+        end
+      end
+    else
+      names[#names + 1] = a
+    end
+    i = i + 1
+  end
+  if #names == 0 then
+    if not opts.kernels_optional then
+      fail(cmd, format("no kernel given (usage: mcpi %s KERNEL... [options]; see 'mcpi list')", cmd))
+    end
+    if not spec.kernels then
+      spec.kernels = {}
+      for _, k in ipairs(kernels.list()) do spec.kernels[#spec.kernels + 1] = k.name end
+    end
+  else
+    for _, name in ipairs(names) do
+      local k, err = kernels.find(name)
+      if not k then util.usage(format("%s: %s", cmd, err)) end
+      if not opts.kernels_optional then
+        local ok, why = k.available()
+        if not ok then
+          fail(cmd, format("kernel '%s' is unavailable on this machine: %s (see 'mcpi list')", name, why or "no reason given"))
+        end
+      end
+    end
+    spec.kernels = names
+  end
+  if spec.baseline then
+    local found = false
+    for _, k in ipairs(spec.kernels) do if k == spec.baseline then found = true end end
+    if not found then
+      fail(cmd, format("--baseline: '%s' is not among the kernels measured%s", spec.baseline,
+        util.did_you_mean(spec.baseline, spec.kernels, "kernels: " .. concat(spec.kernels, ", "))))
+    end
+  end
+  if not got_n and not spec.n then spec.n = { 1000000 } end
+  if spec.json and not spec.jsonl then
+    spec.jsonl = spec.json:gsub("%.json$", "") .. ".jsonl"
+  end
+  -- Find an unwritable output before measuring, not after.
+  for _, f in ipairs{ "json", "csv", "jsonl" } do
+    local path = spec[f]
+    if path then
+      local dir = path:match("^(.*)/[^/]*$") or "."
+      local probe = format("%s/.mcpi-write-test-%s", dir == "" and "/" or dir, tostring(os.time()))
+      local fh, err = io.open(probe, "w")
+      if not fh then
+        fail(cmd, format("--%s: cannot write '%s': %s", f, path, tostring(err):gsub("^[^:]*: ", "")))
+      end
+      fh:close()
+      os.remove(probe)
+    end
+  end
+  return spec
+end
+
+M.HELP = [[
+Measures each KERNEL at each N: a warm-up call, then repetitions with seeds
+SEED, SEED+1, ... (adaptive: many at small N, few at large), kernels
+interleaved so drift hits all alike. Prints a table: median time per call
+with its 95% bootstrap CI, ns/sample, samples/s, speed-up against the
+baseline kernel, median |pi_hat - pi|, RMS error and the theoretical sigma,
+outliers (Tukey fences, flagged not removed); then log-log fits.
+
+options:
+  -n N[,N...]        sample counts (1000, 1e6, 2^20); default 1e6
+  --n-range A:B[:S]  N = 10^A, 10^(A+S), ..., 10^B (e.g. 1:9)
+  --reps R           repetitions per point (default: adaptive, 3..30)
+  --warmup W         warm-up calls per point (default 1)
+  --seed S           base seed, 0 <= S < 2^64 (default 1)
+  --threads T        threads for threaded kernels (0 = online CPUs)
+  --budget SEC       time budget: the plan skips points that do not fit
+  --json F           write results (schema mcpi/1) to F; rows also stream
+                     to F's .jsonl as they finish
+  --jsonl F          stream finished rows to F (one JSON object per line)
+  --csv F            write every row as CSV to F
+  --baseline K       kernel the VS column compares with (default: the first)
+  --quiet            no plan or notes on stderr
+  --no-progress      no progress bar (it is shown only on a terminal)
+
+Ctrl-C keeps every finished row (in the .jsonl and the files asked for),
+prints what finished and exits 130.
+example: mcpi run c.scalar c.simd lua.jit -n 1e5,1e6 --reps 10 --json out.json]]
+
+--- The `run` command: parse, sweep, print; returns the exit code.
+function M.main(argv, i)
+  local spec = M.parse(argv, i, { cmd = "run" })
+  if not spec then
+    stdout:write("usage: mcpi run KERNEL... [options]\n\n", M.HELP, "\n")
+    return 0
+  end
+  local parts = { argv[0] or "mcpi" }
+  for j = 1, #argv do parts[#parts + 1] = argv[j] end
+  spec.context = { command_line = concat(parts, " ") }
+  local res = require("mcpi.sweep").run(spec)
+  res:print()
+  if #res.errors > 0 then
+    -- sweep.run has reported each on stderr unless quiet
+    if spec.quiet then
+      for _, e in ipairs(res.errors) do stderr:write("mcpi: ", e, "\n") end
+    end
+    stderr:write("mcpi: results printed above, not all were saved\n")
+    return 1
+  end
+  return 0
+end
+
+cli.command("run", {
+  args = "KERNEL... [options]",
+  summary = "ad-hoc comparison of kernels without a script",
+  help = M.HELP,
+  run = M.main,
+})
+
+return M

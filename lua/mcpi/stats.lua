@@ -1,0 +1,325 @@
+--- mcpi.stats: the statistics of a measurement. Order statistics, spread,
+-- a seeded percentile bootstrap (resampling driven by the philox stream, so a
+-- given seed gives the same interval everywhere), Tukey outlier fences, and
+-- log-log least-squares fits y = a * x^b.
+local ffi = require "ffi"
+local C = require "mcpi.capi"
+
+local type, ipairs, floor, sqrt, log, exp = type, ipairs, math.floor, math.sqrt, math.log, math.exp
+local sort, huge, format, abs = table.sort, math.huge, string.format, math.abs
+local tostring, tonumber, setmetatable = tostring, tonumber, setmetatable
+
+local M = {}
+
+local NAN = 0 / 0
+M.NAN = NAN
+
+local function check_list(xs, level)
+  if type(xs) ~= "table" then
+    error(format("values must be a list of numbers, got %s", type(xs)), level + 1)
+  end
+  for i = 1, #xs do
+    if type(xs[i]) ~= "number" then
+      error(format("values[%d] must be a number, got %s", i, type(xs[i])), level + 1)
+    end
+  end
+  return xs
+end
+
+--- A sorted copy of the list xs.
+function M.sorted(xs)
+  check_list(xs, 2)
+  local t = {}
+  for i = 1, #xs do t[i] = xs[i] end
+  sort(t)
+  return t
+end
+
+local function mean(xs)
+  local n = #xs
+  if n == 0 then return NAN end
+  local s = 0
+  for i = 1, n do s = s + xs[i] end
+  return s / n
+end
+
+--- Arithmetic mean (NaN for an empty list).
+function M.mean(xs) return mean(check_list(xs, 2)) end
+
+-- q-quantile of a sorted list, linear interpolation between order statistics
+-- (Hyndman & Fan type 7, the default of R and numpy).
+local function quantile_sorted(s, q)
+  local n = #s
+  if n == 0 then return NAN end
+  local h = (n - 1) * q + 1
+  local lo = floor(h)
+  if lo >= n then return s[n] end
+  return s[lo] + (h - lo) * (s[lo + 1] - s[lo])
+end
+
+--- The q-quantile (0 <= q <= 1) of xs, type 7 (linear interpolation).
+function M.quantile(xs, q)
+  if type(q) ~= "number" or not (q >= 0 and q <= 1) then
+    error(format("q must be a number in [0, 1], got %s", tostring(q)), 2)
+  end
+  return quantile_sorted(M.sorted(xs), q)
+end
+
+local function median_sorted(s)
+  local n = #s
+  if n == 0 then return NAN end
+  local h = floor(n / 2)
+  if n % 2 == 1 then return s[h + 1] end
+  return (s[h] + s[h + 1]) / 2
+end
+
+--- The median (mean of the two middle values for an even count; NaN if empty).
+function M.median(xs) return median_sorted(M.sorted(xs)) end
+
+--- Smallest and largest value (NaN, NaN if empty).
+function M.range(xs)
+  check_list(xs, 2)
+  if #xs == 0 then return NAN, NAN end
+  local lo, hi = huge, -huge
+  for i = 1, #xs do
+    if xs[i] < lo then lo = xs[i] end
+    if xs[i] > hi then hi = xs[i] end
+  end
+  return lo, hi
+end
+
+--- Sample standard deviation (n - 1 in the denominator; NaN for fewer than 2).
+function M.sd(xs)
+  check_list(xs, 2)
+  local n = #xs
+  if n < 2 then return NAN end
+  local m = mean(xs)
+  local s = 0
+  for i = 1, n do s = s + (xs[i] - m) ^ 2 end
+  return sqrt(s / (n - 1))
+end
+
+--- Median absolute deviation from the median, unscaled (multiply by 1.4826
+-- for a consistent estimate of sigma under normality).
+function M.mad(xs)
+  local s = M.sorted(xs)
+  local m = median_sorted(s)
+  local d = {}
+  for i = 1, #s do d[i] = abs(s[i] - m) end
+  sort(d)
+  return median_sorted(d)
+end
+
+--- Root mean square of xs (NaN if empty).
+function M.rms(xs)
+  check_list(xs, 2)
+  local n = #xs
+  if n == 0 then return NAN end
+  local s = 0
+  for i = 1, n do s = s + xs[i] * xs[i] end
+  return sqrt(s / n)
+end
+
+-- -- Seeded uniform numbers from the philox stream ------------------------------
+
+local Rng = {}
+Rng.__index = Rng
+
+--- A reproducible generator of uniform numbers: block j of Philox4x32-10
+-- under key (seed) gives four 32-bit values. seed: number, uint64 cdata or
+-- digit string.
+function M.rng(seed)
+  local util = require "mcpi.util"
+  local s, err = util.to_u64(seed == nil and 0 or seed, "seed")
+  if not s then error(err, 2) end
+  local r = setmetatable({
+    ctr = ffi.new("uint32_t[4]"), key = ffi.new("uint32_t[2]"),
+    out = ffi.new("uint32_t[4]"), j = 0, left = 0,
+  }, Rng)
+  r.key[0] = tonumber(s % 4294967296ULL)
+  r.key[1] = tonumber(s / 4294967296ULL)
+  return r
+end
+
+--- Next uniform number in [0, 1) (32 bits of resolution).
+function Rng:uniform()
+  if self.left == 0 then
+    self.ctr[0] = self.j % 4294967296
+    self.ctr[1] = floor(self.j / 4294967296)
+    C.mcpi_philox4x32_10(self.ctr, self.key, self.out)
+    self.j = self.j + 1
+    self.left = 4
+  end
+  self.left = self.left - 1
+  return self.out[self.left] / 4294967296
+end
+
+--- Next integer uniform in 1..n.
+function Rng:int(n)
+  return floor(self:uniform() * n) + 1
+end
+
+-- -- Bootstrap ----------------------------------------------------------------
+
+M.BOOTSTRAP_RESAMPLES = 2000
+M.BOOTSTRAP_SEED = 20240229
+
+local stat_fns = {
+  median = function(t) sort(t); return median_sorted(t) end,
+  mean = mean,
+  rms = function(t) return M.rms(t) end,
+}
+
+--- Percentile bootstrap confidence interval of stat(xs). stat is "median",
+-- "mean", "rms" or a function(list) -> number (it may reorder the list).
+-- opts: resamples (2000), level (0.95), seed (fixed default). Returns lo, hi;
+-- a single value gives lo = hi = that value; an empty list NaN, NaN.
+function M.bootstrap_ci(xs, stat, opts)
+  check_list(xs, 2)
+  opts = opts or {}
+  if type(opts) ~= "table" then error("opts must be a table", 2) end
+  local fn = stat_fns[stat] or stat
+  if type(fn) ~= "function" then
+    error(format("stat must be 'median', 'mean', 'rms' or a function, got %s", tostring(stat)), 2)
+  end
+  local B = opts.resamples or M.BOOTSTRAP_RESAMPLES
+  local level = opts.level or 0.95
+  if type(B) ~= "number" or B < 10 or B % 1 ~= 0 then
+    error("resamples must be a whole number >= 10", 2)
+  end
+  if type(level) ~= "number" or not (level > 0 and level < 1) then
+    error("level must be a number in (0, 1)", 2)
+  end
+  local n = #xs
+  if n == 0 then return NAN, NAN end
+  if n == 1 then return xs[1], xs[1] end
+  local rng = M.rng(opts.seed or M.BOOTSTRAP_SEED)
+  local stats, buf = {}, {}
+  for b = 1, B do
+    for i = 1, n do buf[i] = xs[rng:int(n)] end
+    stats[b] = fn(buf)
+  end
+  sort(stats)
+  local alpha = (1 - level) / 2
+  return quantile_sorted(stats, alpha), quantile_sorted(stats, 1 - alpha)
+end
+
+-- -- Outliers -----------------------------------------------------------------
+
+--- Tukey's fences: values below Q1 - k*IQR or above Q3 + k*IQR (k = 1.5) are
+-- outliers. Returns a list of booleans parallel to xs and their count. They
+-- are flagged, never removed. Fewer than 4 values: nothing is flagged.
+function M.outliers(xs, k)
+  check_list(xs, 2)
+  k = k or 1.5
+  local flags, count = {}, 0
+  for i = 1, #xs do flags[i] = false end
+  if #xs < 4 then return flags, 0 end
+  local s = M.sorted(xs)
+  local q1, q3 = quantile_sorted(s, 0.25), quantile_sorted(s, 0.75)
+  local lo, hi = q1 - k * (q3 - q1), q3 + k * (q3 - q1)
+  for i = 1, #xs do
+    if xs[i] < lo or xs[i] > hi then flags[i] = true; count = count + 1 end
+  end
+  return flags, count
+end
+
+-- -- Fits -----------------------------------------------------------------------
+
+--- Least-squares fit of log y = log a + b log x over the points with x > 0
+-- and y > 0 (finite). Returns {a, b, r2, n_points}; r2 is the coefficient of
+-- determination in log space. Fewer than 2 usable points (or all x equal):
+-- a, b, r2 are NaN.
+function M.loglog_fit(xs, ys)
+  check_list(xs, 2)
+  check_list(ys, 2)
+  if #xs ~= #ys then error(format("xs and ys differ in length (%d vs %d)", #xs, #ys), 2) end
+  local lx, ly = {}, {}
+  for i = 1, #xs do
+    local x, y = xs[i], ys[i]
+    if x > 0 and y > 0 and x < huge and y < huge then
+      lx[#lx + 1] = log(x); ly[#ly + 1] = log(y)
+    end
+  end
+  local n = #lx
+  local res = { a = NAN, b = NAN, r2 = NAN, n_points = n }
+  if n < 2 then return res end
+  local mx, my = mean(lx), mean(ly)
+  local sxx, sxy, syy = 0, 0, 0
+  for i = 1, n do
+    local dx, dy = lx[i] - mx, ly[i] - my
+    sxx = sxx + dx * dx; sxy = sxy + dx * dy; syy = syy + dy * dy
+  end
+  if sxx == 0 then return res end
+  local b = sxy / sxx
+  local la = my - b * mx
+  local sse = 0
+  for i = 1, n do sse = sse + (ly[i] - (la + b * lx[i])) ^ 2 end
+  res.a, res.b = exp(la), b
+  res.r2 = syy > 0 and 1 - sse / syy or 1
+  return res
+end
+
+-- -- Summary of repetitions -------------------------------------------------------
+
+--- Pi's theoretical standard error for n samples: 4*sqrt(p(1-p)/n), p = pi/4.
+function M.sigma_theory(n)
+  local p = math.pi / 4
+  return 4 * sqrt(p * (1 - p) / n)
+end
+
+local function column(rows, field)
+  local t = {}
+  for i, r in ipairs(rows) do
+    local v = r[field]
+    t[i] = type(v) == "number" and v or NAN
+  end
+  return t
+end
+
+local function finite(xs)
+  local t = {}
+  for _, v in ipairs(xs) do if v == v and v > -huge and v < huge then t[#t + 1] = v end end
+  return t
+end
+
+--- Summarise repetition records (each with seconds and, when measured,
+-- abs_err, ns_per_sample, samples_per_s) into the fields of a summary row:
+-- seconds_{median,mean,min,max,sd,mad,ci_lo,ci_hi}, outliers, *_median,
+-- rms_err with its bootstrap CI, sigma_theory. Sets each record's `outlier`
+-- flag. opts: seed (bootstrap seed), resamples, n (for sigma_theory).
+function M.summarize(reps, opts)
+  if type(reps) ~= "table" then error(format("reps must be a list of records, got %s", type(reps)), 2) end
+  opts = opts or {}
+  local out = { reps = #reps }
+  local secs = column(reps, "seconds")
+  local fs = finite(secs)
+  if #fs > 0 then
+    out.seconds_median = M.median(fs)
+    out.seconds_mean = mean(fs)
+    out.seconds_min, out.seconds_max = M.range(fs)
+    out.seconds_sd = M.sd(fs)
+    out.seconds_mad = M.mad(fs)
+    out.seconds_ci_lo, out.seconds_ci_hi = M.bootstrap_ci(fs, "median",
+      { seed = opts.seed, resamples = opts.resamples })
+    local flags, count = M.outliers(secs)
+    for i, r in ipairs(reps) do r.outlier = flags[i] end
+    out.outliers = count
+    local nps, sps = finite(column(reps, "ns_per_sample")), finite(column(reps, "samples_per_s"))
+    if #nps > 0 then out.ns_per_sample_median = M.median(nps) end
+    if #sps > 0 then out.samples_per_s_median = M.median(sps) end
+  end
+  local errs = finite(column(reps, "abs_err"))
+  if #errs > 0 then
+    out.estimate_median = M.median(finite(column(reps, "estimate")))
+    out.abs_err_median = M.median(errs)
+    out.rms_err = M.rms(errs)
+    out.rms_err_ci_lo, out.rms_err_ci_hi = M.bootstrap_ci(errs, "rms",
+      { seed = opts.seed, resamples = opts.resamples })
+  end
+  local n = opts.n or (reps[1] and reps[1].n)
+  if type(n) == "number" and n > 0 then out.sigma_theory = M.sigma_theory(n) end
+  return out
+end
+
+return M

@@ -1,0 +1,816 @@
+--- mcpi.sweep: measure several kernels over several N within a time budget.
+--   local res = mcpi.sweep{ kernels = {"c.scalar", "c.simd"}, n = mcpi.logspace(1, 9),
+--                           budget = 60, jsonl = "results/sweep.jsonl" }
+--   res:print(); res:save("results/sweep.json"); res:csv("results/sweep.csv")
+-- The plan is made up front: a quick probe per kernel estimates the cost of
+-- a call at every N, repetitions are given out (many at small N, few at
+-- large), and points that would not fit the budget are skipped and named.
+-- Kernels are interleaved within each N so drift hits all alike. Each
+-- finished row is appended to the .jsonl and flushed; Ctrl-C keeps every
+-- finished row, prints what finished and exits 130.
+local ffi = require "ffi"
+local C = require "mcpi.capi"
+local util = require "mcpi.util"
+local measure = require "mcpi.measure"
+local dec = require "mcpi.decorators"
+local stats = require "mcpi.stats"
+local json = require "mcpi.json"
+local output = require "mcpi.output"
+
+local type, ipairs, pairs, tostring, tonumber, format = type, ipairs, pairs, tostring, tonumber, string.format
+local floor, ceil, max, min, huge, log10 = math.floor, math.ceil, math.max, math.min, math.huge, math.log10
+local sort, concat = table.sort, table.concat
+local stderr, stdout = io.stderr, io.stdout
+local clock_ns = C.mcpi_clock_ns
+
+local M = {}
+
+M.MAX_N = measure.MAX_N
+M.MAX_REPS = 1e6
+M.MAX_BUDGET = 7 * 86400
+M.PER_POINT_OVERHEAD = 0.004  -- seconds of bookkeeping per point (bootstrap, rows)
+M.PER_REP_OVERHEAD = 20e-6    -- seconds per repetition outside the timed region
+
+local function now() return tonumber(clock_ns()) / 1e9 end
+
+--- N values 10^a, 10^(a+step), ..., 10^b (step 1 by default), rounded to
+-- whole numbers. logspace(1, 9) = {10, 100, ..., 1e9}.
+function M.logspace(a, b, step)
+  step = step or 1
+  for _, v in ipairs{ { a, "a" }, { b, "b" }, { step, "step" } } do
+    if type(v[1]) ~= "number" or v[1] ~= v[1] or v[1] == huge or v[1] == -huge then
+      error(format("logspace: %s must be a finite number, got %s", v[2], tostring(v[1])), 2)
+    end
+  end
+  if step <= 0 then error(format("logspace: step must be > 0, got %s", util.fmtnum(step)), 2) end
+  if a < 0 or b > 15 or a > b then
+    error(format("logspace: need 0 <= a <= b <= 15, got a=%s b=%s", util.fmtnum(a), util.fmtnum(b)), 2)
+  end
+  local t, seen = {}, {}
+  local i = 0
+  while true do
+    local e = a + i * step
+    if e > b + 1e-9 then break end
+    local n = floor(10 ^ e + 0.5)
+    if not seen[n] then seen[n] = true; t[#t + 1] = n end
+    i = i + 1
+  end
+  return t
+end
+
+-- -- Arguments ----------------------------------------------------------------------
+
+local KNOWN = { kernels = true, n = true, reps = true, min_reps = true, max_reps = true,
+  warmup = true, seed = true, threads = true, budget = true, point_time = true, jsonl = true,
+  json = true, csv = true, progress = true, quiet = true, baseline = true, resamples = true,
+  context = true, print = true }
+
+local function num_ok(v, lo, hi, whole)
+  return type(v) == "number" and v == v and v >= lo and v <= hi and (not whole or v % 1 == 0)
+end
+
+--- Check a sweep spec. Returns a normalised copy (kernel names resolved,
+-- unavailable kernels set aside in .unavailable, n sorted and unique), or
+-- nil and a message saying what is wrong and what would be right.
+function M.check(spec)
+  if type(spec) ~= "table" then
+    return nil, format("sweep needs a table, e.g. mcpi.sweep{kernels = {'c.simd'}, n = {1e6}}, got %s", type(spec))
+  end
+  local names = {}
+  for k in pairs(KNOWN) do names[#names + 1] = k end
+  sort(names)
+  for k in pairs(spec) do
+    if not KNOWN[k] then
+      return nil, format("sweep: unknown field '%s'%s", tostring(k),
+        util.did_you_mean(tostring(k), names, "fields: " .. concat(names, ", ")))
+    end
+  end
+  local s = {}
+  for k, v in pairs(spec) do s[k] = v end
+  local ks = spec.kernels
+  if type(ks) == "string" then ks = { ks } end
+  if type(ks) ~= "table" then
+    return nil, format("sweep: kernels must be a list of kernel names, got %s", type(spec.kernels))
+  end
+  if #ks == 0 then return nil, "sweep: kernels is empty (give at least one name; see 'mcpi list')" end
+  local kernels = require "mcpi.kernels"
+  s.kernels, s.unavailable = {}, {}
+  local seen = {}
+  for i, name in ipairs(ks) do
+    if type(name) ~= "string" then
+      return nil, format("sweep: kernels[%d] must be a kernel name, got %s", i, type(name))
+    end
+    local k, err = kernels.find(name)
+    if not k then return nil, "sweep: " .. err end
+    if not seen[name] then
+      seen[name] = true
+      local ok, why = k.available()
+      if ok then s.kernels[#s.kernels + 1] = name
+      else s.unavailable[#s.unavailable + 1] = { kernel = name, why = why or "unavailable" } end
+    end
+  end
+  local ns = spec.n
+  if type(ns) == "number" then ns = { ns } end
+  if type(ns) ~= "table" then
+    return nil, format("sweep: n must be a number or a list of numbers (e.g. mcpi.logspace(1, 9)), got %s", type(spec.n))
+  end
+  if #ns == 0 then return nil, "sweep: n is empty (give at least one N, e.g. {1e6})" end
+  s.n, seen = {}, {}
+  for i, n in ipairs(ns) do
+    local u, err = util.to_u64(n, format("n[%d]", i), M.MAX_N)
+    if not u then return nil, "sweep: " .. err end
+    if u == 0 then return nil, format("sweep: n[%d] must be >= 1, got 0", i) end
+    local v = tonumber(u)
+    if not seen[v] then seen[v] = true; s.n[#s.n + 1] = v end
+  end
+  sort(s.n)
+  if spec.reps ~= nil and not num_ok(spec.reps, 1, M.MAX_REPS, true) then
+    return nil, format("sweep: reps must be a whole number in 1..%d, got %s", M.MAX_REPS, util.fmtnum(spec.reps))
+  end
+  s.min_reps = spec.min_reps or 3
+  s.max_reps = spec.max_reps or 30
+  if not num_ok(s.min_reps, 1, M.MAX_REPS, true) then
+    return nil, format("sweep: min_reps must be a whole number in 1..%d, got %s", M.MAX_REPS, util.fmtnum(s.min_reps))
+  end
+  if not num_ok(s.max_reps, s.min_reps, M.MAX_REPS, true) then
+    return nil, format("sweep: max_reps must be a whole number in min_reps..%d, got %s", M.MAX_REPS, util.fmtnum(s.max_reps))
+  end
+  s.warmup = spec.warmup or 1
+  if not num_ok(s.warmup, 0, 1000, true) then
+    return nil, format("sweep: warmup must be a whole number in 0..1000, got %s", util.fmtnum(s.warmup))
+  end
+  local seed, err = util.to_u64(spec.seed == nil and measure.DEFAULT_SEED or spec.seed, "seed")
+  if not seed then return nil, "sweep: " .. err end
+  s.seed = util.u64val(seed)
+  if spec.threads ~= nil then
+    local mx = C.mcpi_threads_max()
+    if not num_ok(spec.threads, 0, mx, true) then
+      return nil, format("sweep: threads must be a whole number in 0..%d (0 = online CPUs), got %s", mx,
+        type(spec.threads) == "number" and util.fmtnum(spec.threads) or type(spec.threads))
+    end
+  end
+  if spec.budget ~= nil then
+    if type(spec.budget) ~= "number" or not (spec.budget > 0) then
+      return nil, format("sweep: budget must be a number of seconds > 0, got %s",
+        type(spec.budget) == "number" and util.fmtnum(spec.budget) or type(spec.budget))
+    end
+    if spec.budget > M.MAX_BUDGET then
+      return nil, format("sweep: budget must be <= %d seconds (a week), got %s", M.MAX_BUDGET, util.fmtnum(spec.budget))
+    end
+  end
+  s.point_time = spec.point_time or 0.25
+  if not num_ok(s.point_time, 1e-6, M.MAX_BUDGET) then
+    return nil, "sweep: point_time must be a number of seconds > 0"
+  end
+  for _, f in ipairs{ "jsonl", "json", "csv" } do
+    if spec[f] ~= nil and (type(spec[f]) ~= "string" or spec[f] == "") then
+      return nil, format("sweep: %s must be a file name, got %s", f, type(spec[f]) == "string" and "''" or type(spec[f]))
+    end
+  end
+  if spec.baseline ~= nil then
+    if type(spec.baseline) ~= "string" then
+      return nil, format("sweep: baseline must be a kernel name, got %s", type(spec.baseline))
+    end
+    local found = false
+    for _, k in ipairs(ks) do if k == spec.baseline then found = true end end
+    if not found then
+      return nil, format("sweep: baseline '%s' is not among the kernels%s", spec.baseline,
+        util.did_you_mean(spec.baseline, ks, "kernels: " .. concat(ks, ", ")))
+    end
+  end
+  if spec.progress ~= nil and type(spec.progress) ~= "boolean" then
+    return nil, "sweep: progress must be true or false"
+  end
+  if spec.quiet ~= nil and type(spec.quiet) ~= "boolean" then
+    return nil, "sweep: quiet must be true or false"
+  end
+  if spec.resamples ~= nil and not num_ok(spec.resamples, 10, 1e6, true) then
+    return nil, "sweep: resamples must be a whole number in 10..1000000"
+  end
+  if spec.context ~= nil and type(spec.context) ~= "table" then
+    return nil, "sweep: context must be a table of extra context fields"
+  end
+  return s
+end
+
+-- -- Probe and plan -----------------------------------------------------------------
+
+-- Cost model of one call of kernel at n: fixed + per_sample * n, from calls
+-- at growing N (until one takes >= 20 ms or the probe's time is spent).
+local function probe(name, s, limit)
+  local f = dec.timed(measure.kernel(name))
+  local t_start = now()
+  local pts = {}
+  local n = 10
+  local nmax = s.n[#s.n]
+  while true do
+    local rec = f{ n = n, seed = s.seed, threads = s.threads }
+    pts[#pts + 1] = { n = n, t = rec.seconds }
+    if rec.seconds >= 0.02 or n >= nmax or now() - t_start > limit then break end
+    n = n * 10
+  end
+  -- The last call is the longest, so its fixed part matters least: take the
+  -- better of two calls there as the per-sample cost (noise only adds time).
+  local last = pts[#pts]
+  if #pts >= 2 then
+    local again = f{ n = last.n, seed = s.seed, threads = s.threads }
+    last.t = min(last.t, again.seconds)
+  end
+  local fixed = #pts >= 2 and pts[1].t or 0
+  local per = (last.t - fixed) / last.n
+  if not (per > 0) then per = last.t / last.n; fixed = 0 end
+  return { fixed = fixed, per_sample = per, seconds = now() - t_start, points = #pts }
+end
+
+local function predict(model, n) return model.fixed + model.per_sample * n end
+
+--- Make the plan: predicted cost of each (kernel, n), repetitions per point,
+-- and the points skipped because they would not fit the budget. models maps
+-- kernel -> {fixed, per_sample}; spent is the time already used (probes).
+-- Returns {points = {...}, skipped = {...}, predicted = seconds}.
+function M.plan(s, models, spent)
+  local min_t = dec.min_time_ns() / 1e9
+  local pts = {}
+  for _, n in ipairs(s.n) do
+    for _, k in ipairs(s.kernels) do
+      local call = predict(models[k], n)
+      local rep_cost = max(call, 1.2 * min_t) + M.PER_REP_OVERHEAD
+      pts[#pts + 1] = { kernel = k, n = n, call = call, rep_cost = rep_cost,
+        first_cost = call + rep_cost }  -- calibration call + first warm-up
+    end
+  end
+  local min_reps = s.reps or s.min_reps
+  local function cost(p, reps)
+    return p.first_cost + (s.warmup + reps) * p.rep_cost + M.PER_POINT_OVERHEAD
+  end
+  local accepted, skipped = {}, {}
+  if s.budget then
+    local avail = s.budget - (spent or 0)
+    local order = {}
+    for i, p in ipairs(pts) do order[i] = p end
+    sort(order, function(x, y)
+      local cx, cy = cost(x, min_reps), cost(y, min_reps)
+      if cx ~= cy then return cx < cy end
+      if x.n ~= y.n then return x.n < y.n end
+      return x.kernel < y.kernel
+    end)
+    local used = 0
+    local dropped = {}  -- once a kernel loses a point, larger N go too
+    for _, p in ipairs(order) do
+      local c = cost(p, min_reps)
+      local lost = dropped[p.kernel]
+      if (lost and p.n > lost) or used + c > avail then
+        p.skip = format("predicted %s for %d reps; over the budget", output.time(c), min_reps)
+        if lost and p.n > lost then p.skip = format("n above %s already skipped", output.count(lost)) end
+        dropped[p.kernel] = min(dropped[p.kernel] or huge, p.n)
+      else
+        used = used + c
+      end
+    end
+    -- a point accepted before a smaller one of its kernel was dropped goes too
+    for _, p in ipairs(pts) do
+      local lost = dropped[p.kernel]
+      if not p.skip and lost and p.n > lost then
+        p.skip = format("n above %s already skipped", output.count(lost))
+      end
+    end
+    for _, p in ipairs(pts) do
+      if p.skip then skipped[#skipped + 1] = p else accepted[#accepted + 1] = p; p.reps = min_reps end
+    end
+    if not s.reps and #accepted > 0 then
+      -- Give the rest of the budget out in equal shares of time, capped at
+      -- max_reps: cheap points get many repetitions, dear ones few.
+      for _ = 1, 4 do
+        local total, open = 0, 0
+        for _, p in ipairs(accepted) do
+          total = total + cost(p, p.reps)
+          if p.reps < s.max_reps then open = open + 1 end
+        end
+        local left = avail * 0.9 - total
+        if left <= 0 or open == 0 then break end
+        local share = left / open
+        for _, p in ipairs(accepted) do
+          if p.reps < s.max_reps then
+            p.reps = min(s.max_reps, p.reps + floor(share / p.rep_cost))
+          end
+        end
+      end
+    end
+  else
+    for _, p in ipairs(pts) do
+      accepted[#accepted + 1] = p
+      p.reps = s.reps or max(s.min_reps, min(s.max_reps, floor(s.point_time / p.rep_cost)))
+    end
+  end
+  local predicted = 0
+  for _, p in ipairs(accepted) do p.cost = cost(p, p.reps); predicted = predicted + p.cost end
+  return { points = accepted, skipped = skipped, predicted = predicted, budget = s.budget,
+           probe_seconds = spent or 0 }
+end
+
+--- The plan as text: per kernel, the N measured with their repetitions, the
+-- N skipped and why, and the predicted time.
+function M.plan_text(plan)
+  local lines = { format("plan: %d points, predicted %s%s", #plan.points, output.time(plan.predicted + plan.probe_seconds),
+    plan.budget and format(" of a %s budget", output.time(plan.budget)) or "") }
+  local by, order = {}, {}
+  local function slot(k)
+    if not by[k] then by[k] = { ran = {}, skip = {} }; order[#order + 1] = k end
+    return by[k]
+  end
+  for _, p in ipairs(plan.points) do local b = slot(p.kernel); b.ran[#b.ran + 1] = p end
+  for _, p in ipairs(plan.skipped) do local b = slot(p.kernel); b.skip[#b.skip + 1] = p end
+  for _, k in ipairs(order) do
+    local b = by[k]
+    local parts = {}
+    for _, p in ipairs(b.ran) do parts[#parts + 1] = format("%sx%d", output.count(p.n), p.reps) end
+    lines[#lines + 1] = format("  %-10s %s", k, #parts > 0 and concat(parts, " ") or "(nothing)")
+    if #b.skip > 0 then
+      local sk = {}
+      for _, p in ipairs(b.skip) do sk[#sk + 1] = output.count(p.n) end
+      lines[#lines + 1] = format("  %-10s skips N = %s (%s)", "", concat(sk, ", "), b.skip[1].skip)
+    end
+  end
+  return concat(lines, "\n") .. "\n"
+end
+
+-- -- Progress -------------------------------------------------------------------------
+
+local isatty
+do
+  local ok = pcall(ffi.cdef, "int isatty(int fd);")
+  isatty = function(fd)
+    if not ok then return false end
+    local ok2, r = pcall(function() return ffi.C.isatty(fd) end)
+    return ok2 and r == 1
+  end
+end
+
+local function clock_text(s)
+  if not (s >= 0 and s < huge) then return "?" end
+  s = floor(s + 0.5)
+  if s >= 3600 then return format("%d:%02d:%02d", floor(s / 3600), floor(s / 60) % 60, s % 60) end
+  return format("%d:%02d", floor(s / 60), s % 60)
+end
+
+local function progress(state, label)
+  local t = now()
+  if t - (state.drawn or 0) < 0.1 then return end
+  state.drawn = t
+  local frac = state.predicted > 0 and min(1, state.done_cost / state.predicted) or 0
+  local elapsed = t - state.t0
+  local eta = frac > 0.02 and elapsed * (1 - frac) / frac or (state.predicted - state.done_cost)
+  local width = 24
+  local fill = floor(frac * width + 0.5)
+  stderr:write(format("\r\27[K[%s%s] %3d%% %s  elapsed %s  ETA %s", ("#"):rep(fill),
+    ("."):rep(width - fill), floor(frac * 100 + 0.5), label, clock_text(elapsed), clock_text(eta)))
+  stderr:flush()
+end
+
+local function progress_clear(state)
+  if state.bar and state.drawn then stderr:write("\r\27[K"); stderr:flush() end
+end
+
+-- -- Results -------------------------------------------------------------------------
+
+local Results = {}
+Results.__index = Results
+
+local SummaryList = {}
+SummaryList.__index = SummaryList
+--- results:summary() -- a short text: per kernel, points, best throughput, fits.
+SummaryList.__call = function(list, res)
+  local by, order = {}, {}
+  for _, s in ipairs(list) do
+    if not by[s.kernel] then by[s.kernel] = {}; order[#order + 1] = s.kernel end
+    local b = by[s.kernel]
+    b[#b + 1] = s
+  end
+  local fits = {}
+  for _, f in ipairs(type(res) == "table" and res.fits or {}) do
+    fits[f.kernel .. "/" .. f.metric] = f
+  end
+  local lines = {}
+  for _, k in ipairs(order) do
+    local best, nmin, nmax = nil, huge, 0
+    for _, s in ipairs(by[k]) do
+      nmin, nmax = min(nmin, s.n), max(nmax, s.n)
+      if s.samples_per_s_median and (not best or s.samples_per_s_median > best.samples_per_s_median) then best = s end
+    end
+    local ft, fe = fits[k .. "/seconds"], fits[k .. "/abs_err"]
+    lines[#lines + 1] = format("%s: %d points, N %s..%s; best %s at N=%s%s%s", k, #by[k],
+      output.count(nmin), output.count(nmax),
+      best and output.rate(best.samples_per_s_median) or "-", best and output.count(best.n) or "-",
+      ft and ft.b == ft.b and format("; time ~ N^%.3f (r2 %.3f)", ft.b, ft.r2) or "",
+      fe and fe.b == fe.b and format("; error ~ N^%.3f (r2 %.3f)", fe.b, fe.r2) or "")
+  end
+  return concat(lines, "\n") .. (#lines > 0 and "\n" or "")
+end
+
+local function new_results(t)
+  t.rows = t.rows or {}
+  t.summary = setmetatable(t.summary or {}, SummaryList)
+  t.fits = t.fits or {}
+  t.context = t.context or {}
+  t.notes = t.notes or {}
+  return setmetatable(t, Results)
+end
+M.new_results = new_results
+
+--- The results table (and fits and notes) as text; opts.baseline names the
+-- kernel the VS column compares with.
+function Results:table(opts)
+  opts = opts or {}
+  local parts = { output.table(self.summary, { baseline = opts.baseline or self.baseline }) }
+  local f = output.fits(self.fits)
+  if f ~= "" then parts[#parts + 1] = "\n" .. f end
+  local partial = false
+  for _, s in ipairs(self.summary) do if s.partial then partial = true end end
+  if partial then parts[#parts + 1] = "* partial: interrupted before all repetitions finished\n" end
+  for _, n in ipairs(self.notes) do parts[#parts + 1] = "note: " .. n .. "\n" end
+  return concat(parts)
+end
+Results.__tostring = Results.table
+
+--- Print the table to stdout (or opts.file, an open file).
+function Results:print(opts)
+  local fh = opts and opts.file or stdout
+  fh:write(self:table(opts))
+  fh:flush()
+  return self
+end
+
+--- Every row (summary rows after the repetitions) as one list, for JSON/CSV.
+function Results:all_rows()
+  local t = {}
+  for _, r in ipairs(self.rows) do t[#t + 1] = r end
+  for _, r in ipairs(self.summary) do t[#t + 1] = r end
+  return t
+end
+
+--- The JSON text (schema mcpi/1): context, results (rep rows, then summary
+-- rows), fits; one row per line.
+function Results:json()
+  local out = { '{"schema":"mcpi/1",\n"context":', json.encode(self.context), ',\n"results":[' }
+  local rows = self:all_rows()
+  for i, r in ipairs(rows) do
+    out[#out + 1] = (i > 1 and ",\n" or "\n") ..
+      json.encode(r, r.row == "summary" and output.SUMMARY_FIELDS or output.REP_FIELDS)
+  end
+  out[#out + 1] = '\n],\n"fits":['
+  for i, f in ipairs(self.fits) do
+    out[#out + 1] = (i > 1 and ",\n" or "\n") .. json.encode(f, output.FIT_FIELDS)
+  end
+  out[#out + 1] = "\n]"
+  if #self.notes > 0 then out[#out + 1] = ',\n"notes":' .. json.encode(self.notes) end
+  out[#out + 1] = "}\n"
+  return concat(out)
+end
+
+--- Write the JSON to path (via a temporary file renamed over it). Returns
+-- true, or nil and "cannot write 'PATH': reason".
+function Results:save(path)
+  if type(path) ~= "string" or path == "" then
+    error(format("save: path must be a file name, got %s", type(path)), 2)
+  end
+  return json.write_file(path, self:json())
+end
+
+--- Write every row as CSV to path (temporary file, then renamed). Returns
+-- true, or nil and an error message.
+function Results:csv(path)
+  if type(path) ~= "string" or path == "" then
+    error(format("csv: path must be a file name, got %s", type(path)), 2)
+  end
+  local order = {}
+  for _, k in ipairs(output.REP_FIELDS) do order[#order + 1] = k end
+  for _, k in ipairs(output.SUMMARY_FIELDS) do order[#order + 1] = k end
+  return json.write_file(path, output.csv(self:all_rows(), order))
+end
+
+-- -- Rows, summaries, fits ---------------------------------------------------------------
+
+local function pick(rec, fields)
+  local r = {}
+  for _, k in ipairs(fields) do r[k] = rec[k] end
+  return r
+end
+
+local function rep_row(rec, rep)
+  local r = pick(rec, output.REP_FIELDS)
+  r.row, r.rep, r.outlier = "rep", rep, nil
+  if rec.jit_abort_reasons then r.jit_abort_reasons = rec.jit_abort_reasons end
+  return r
+end
+
+--- Summary row of a point from its rep rows (sets their outlier flags).
+function M.summary_row(reps, first, opts)
+  local r1 = reps[1]
+  local s = stats.summarize(reps, { n = r1.n, seed = opts.seed, resamples = opts.resamples })
+  s.row, s.kernel, s.stream, s.n, s.threads, s.seed = "summary", r1.kernel, r1.stream, r1.n, r1.threads, r1.seed
+  if first then
+    s.first_seconds = first.first_call_seconds or first.seconds
+    s.jit_traces_first, s.jit_aborts_first = first.jit_traces, first.jit_aborts
+  end
+  local t, a = 0, 0
+  for _, r in ipairs(reps) do t = t + (r.jit_traces or 0); a = a + (r.jit_aborts or 0) end
+  s.jit_traces_steady, s.jit_aborts_steady = t, a
+  return s
+end
+
+--- Fits per kernel over summary rows: seconds_median ~ a*N^b and
+-- rms_err ~ a*N^b (metric "abs_err"), with r2 and the points used.
+function M.fits(summary)
+  local by, order = {}, {}
+  for _, s in ipairs(summary) do
+    if not by[s.kernel] then by[s.kernel] = {}; order[#order + 1] = s.kernel end
+    local b = by[s.kernel]
+    b[#b + 1] = s
+  end
+  local fits = {}
+  for _, k in ipairs(order) do
+    for _, m in ipairs{ { "seconds", "seconds_median" }, { "abs_err", "rms_err" } } do
+      local xs, ys = {}, {}
+      for _, s in ipairs(by[k]) do
+        if type(s[m[2]]) == "number" then xs[#xs + 1] = s.n; ys[#ys + 1] = s[m[2]] end
+      end
+      if #xs >= 2 then
+        local f = stats.loglog_fit(xs, ys)
+        local lo, hi = stats.range(xs)
+        fits[#fits + 1] = { kernel = k, metric = m[1], a = f.a, b = f.b, r2 = f.r2,
+          n_points = f.n_points, n_min = lo, n_max = hi }
+      end
+    end
+  end
+  return fits
+end
+
+-- -- Run ---------------------------------------------------------------------------------
+
+local function is_interrupt(err)
+  if C.mcpi_signal_pending() == 1 then return true end
+  if type(err) == "table" and err.exit == 130 then return true end
+  return false
+end
+
+local function note(state, msg)
+  state.notes[#state.notes + 1] = msg
+  if not state.quiet then
+    progress_clear(state)
+    stderr:write("mcpi: ", msg, "\n")
+    stderr:flush()
+  end
+end
+
+local function append(state, row, order)
+  state.rows_out[#state.rows_out + 1] = { row, order }
+  if state.lines and not state.lines_err then
+    local ok, err = state.lines:write(row, order)
+    if not ok then
+      state.lines_err = err
+      note(state, err .. " (measuring goes on; rows kept in memory)")
+    end
+  end
+  state.written = #state.rows_out
+end
+
+local function body(s, state)
+  local limit = s.budget and min(2, 0.05 * s.budget) or 2
+  local models = {}
+  for _, k in ipairs(s.kernels) do
+    state.label = "probing " .. k
+    models[k] = probe(k, s, limit / #s.kernels)
+  end
+  local plan = M.plan(s, models, now() - state.t0)
+  state.plan = plan
+  state.predicted = plan.predicted
+  state.t0_run = now()
+  if not state.quiet then
+    progress_clear(state)
+    stderr:write(M.plan_text(plan))
+    stderr:flush()
+  end
+  for _, p in ipairs(plan.skipped) do state.skipped_points[#state.skipped_points + 1] = p end
+
+  local fns = {}
+  for _, k in ipairs(s.kernels) do
+    fns[k] = dec.jitstats(dec.throughput(dec.timed(dec.accuracy(measure.kernel(k)))))
+  end
+  local by_n, ns = {}, {}
+  for _, p in ipairs(plan.points) do
+    if not by_n[p.n] then by_n[p.n] = {}; ns[#ns + 1] = p.n end
+    local t = by_n[p.n]
+    t[#t + 1] = p
+  end
+  sort(ns)
+  local failed = {}
+  local seed_u64 = util.to_u64(s.seed, "seed")
+  local npoints, done_points = #plan.points, 0
+  for _, n in ipairs(ns) do
+    local pts = by_n[n]
+    local maxr = 0
+    for _, p in ipairs(pts) do
+      p.runs = {}
+      maxr = max(maxr, p.reps)
+    end
+    local function measure_one(p, seed)
+      local req = { n = p.n, seed = seed, threads = s.threads }
+      local ok, rec = pcall(fns[p.kernel], req)
+      if not ok then
+        if is_interrupt(rec) then error(rec, 0) end
+        failed[p.kernel] = true
+        note(state, format("kernel %s failed at n=%s: %s; its remaining points are skipped",
+          p.kernel, output.count(p.n), tostring(type(rec) == "table" and rec.msg or rec)))
+        return nil
+      end
+      return rec
+    end
+    -- warm-up: the first call at this N (JIT compilation, caches, page faults)
+    for _, p in ipairs(pts) do
+      if not failed[p.kernel] then
+        for w = 1, s.warmup do
+          local rec = measure_one(p, s.seed)
+          if rec and w == 1 then p.first = rec end
+          state.done_cost = state.done_cost + p.rep_cost
+        end
+        state.done_cost = state.done_cost + p.first_cost - p.rep_cost
+      end
+    end
+    -- repetitions, interleaved: round r measures rep r of every kernel, the
+    -- kernel order rotating from round to round
+    for r = 0, maxr - 1 do
+      for j = 0, #pts - 1 do
+        local p = pts[(j + r) % #pts + 1]
+        if r < p.reps and not failed[p.kernel] then
+          if state.bar then
+            progress(state, format("%d/%d  %s n=%s rep %d/%d", done_points + 1, npoints, p.kernel,
+              output.count(p.n), r + 1, p.reps))
+          end
+          local rec = measure_one(p, util.u64val(seed_u64 + r))
+          if rec then
+            local row = rep_row(rec, r)
+            p.runs[#p.runs + 1] = row
+            state.rows[#state.rows + 1] = row
+            append(state, row, output.REP_FIELDS)
+          end
+          state.done_cost = state.done_cost + p.rep_cost
+        end
+      end
+    end
+    for _, p in ipairs(pts) do
+      if #p.runs > 0 then
+        local srow = M.summary_row(p.runs, p.first, s)
+        p.summarized = true
+        state.summary[#state.summary + 1] = srow
+        append(state, srow, output.SUMMARY_FIELDS)
+      end
+      done_points = done_points + 1
+      state.done_cost = state.done_cost + M.PER_POINT_OVERHEAD
+    end
+    state.points_done = state.points_done or {}
+    for _, p in ipairs(pts) do state.points_done[#state.points_done + 1] = p end
+    state.current = nil
+  end
+end
+
+-- After an interruption: summaries of the points that had finished
+-- repetitions but no summary yet (marked partial).
+local function partial_summaries(state, s)
+  local plan = state.plan
+  if not plan then return end
+  for _, p in ipairs(plan.points) do
+    if p.runs and #p.runs > 0 and not p.summarized then
+      local srow = M.summary_row(p.runs, p.first, s)
+      srow.partial = true
+      p.summarized = true
+      state.summary[#state.summary + 1] = srow
+      append(state, srow, output.SUMMARY_FIELDS)
+    end
+  end
+end
+
+--- Run a sweep. spec: kernels (list of names), n (number or list), and
+-- optional reps (fixed; default adaptive between min_reps 3 and max_reps 30),
+-- warmup (1), seed (1), threads, budget (seconds; points that do not fit are
+-- skipped), point_time (target seconds per point without a budget, 0.25),
+-- jsonl/json/csv (file names), progress (default: stderr is a terminal),
+-- quiet (no plan or notes on stderr), baseline (kernel for the VS column),
+-- resamples (bootstrap, 2000), context (extra context fields).
+-- Returns a results object (rows, summary, fits, context, notes, plan;
+-- :print(), :save(path), :csv(path), :summary(), tostring). A bad spec raises
+-- error(msg, 2); Ctrl-C keeps every finished row (on disk in the .jsonl and
+-- in the files asked for), prints what finished and raises the interruption
+-- (exit 130) with the partial results in its field `results`.
+function M.run(spec)
+  local s, err = M.check(spec)
+  if not s then error(err, 2) end
+  local context = require("mcpi.context").collect(s.context)
+  local state = { t0 = now(), rows = {}, summary = {}, rows_out = {}, written = 0, notes = {},
+    done_cost = 0, predicted = 0, quiet = s.quiet, skipped_points = {} }
+  if s.progress == nil then state.bar = isatty(2) else state.bar = s.progress end
+  if s.jsonl then
+    local lines, lerr = json.lines(s.jsonl)
+    if not lines then error("sweep: " .. lerr, 2) end
+    state.lines = lines
+  end
+  for _, u in ipairs(s.unavailable) do
+    note(state, format("kernel %s skipped: unavailable (%s)", u.kernel, u.why))
+  end
+  if #s.kernels == 0 then
+    note(state, "no available kernel to measure")
+  end
+
+  local ok, berr = true, nil
+  if #s.kernels > 0 then ok, berr = pcall(body, s, state) end
+  -- A SIGINT hook may still be armed if the interruption came through a
+  -- kernel's status code: clear it before doing the bookkeeping.
+  pcall(debug.sethook)
+  local interrupted = not ok and is_interrupt(berr)
+  progress_clear(state)
+
+  local function finish()
+    if interrupted then partial_summaries(state, s) end
+    local plan = state.plan
+    if plan then
+      for _, p in ipairs(plan.skipped) do
+        state.notes[#state.notes + 1] = format("skipped %s at N=%s: %s", p.kernel, output.count(p.n), p.skip)
+      end
+    end
+    local res = new_results{
+      schema = "mcpi/1", context = context, rows = state.rows, summary = state.summary,
+      fits = M.fits(state.summary), notes = state.notes, plan = plan, baseline = s.baseline,
+      interrupted = interrupted or nil, spec = s,
+    }
+    M.last = res
+    if state.lines then
+      if not state.lines_err and state.lines.count < #state.rows_out then
+        for i = state.lines.count + 1, #state.rows_out do
+          state.lines:write(state.rows_out[i][1], state.rows_out[i][2])
+        end
+      end
+      state.lines:close()
+    end
+    res.errors = {}
+    if state.lines_err then res.errors[#res.errors + 1] = state.lines_err end
+    if s.json then
+      local wok, werr = res:save(s.json)
+      if not wok then res.errors[#res.errors + 1] = werr end
+    end
+    if s.csv then
+      local wok, werr = res:csv(s.csv)
+      if not wok then res.errors[#res.errors + 1] = werr end
+    end
+    return res
+  end
+  local fok, res = pcall(finish)
+  if not fok then fok, res = pcall(finish) end  -- a stray interrupt hook fires at most once
+  if not fok then error(res, 0) end
+
+  if not ok and not interrupted then error(berr, 0) end
+  if interrupted then
+    stdout:write(res:table())
+    stdout:flush()
+    stderr:write(format("mcpi: interrupted: %d finished rows kept%s\n", #state.rows_out,
+      s.jsonl and format(" in %s", s.jsonl) or ""))
+    local _, e = pcall(util.interrupted)
+    e.results = res
+    error(e, 0)
+  end
+  for _, e in ipairs(res.errors) do
+    if not s.quiet and e ~= state.lines_err then stderr:write("mcpi: ", e, "\n") end
+  end
+  return res
+end
+
+--- Read a results JSON file (schema mcpi/1) back into a results object with
+-- rows, summary, fits, context and notes; seeds and hit counts written as
+-- strings come back as uint64 cdata. Returns nil, err for a missing file,
+-- malformed JSON or another schema.
+function M.load(path)
+  if type(path) ~= "string" then error(format("load: path must be a file name, got %s", type(path)), 2) end
+  local text, err = json.read_file(path)
+  if not text then return nil, err end
+  local v
+  v, err = json.decode(text)
+  if v == nil then return nil, format("'%s' is not valid JSON: %s", path, err) end
+  if type(v) ~= "table" or v.schema ~= "mcpi/1" then
+    return nil, format("'%s' is not an mcpi results file (schema %s, expected mcpi/1)", path,
+      type(v) == "table" and tostring(v.schema) or "missing")
+  end
+  if type(v.results) ~= "table" then return nil, format("'%s' has no results list", path) end
+  local rows, summary = {}, {}
+  for i, r in ipairs(v.results) do
+    if type(r) ~= "table" then return nil, format("'%s': results[%d] is not an object", path, i) end
+    for _, f in ipairs{ "seed", "hits" } do
+      if type(r[f]) == "string" then
+        local u = util.to_u64(r[f], f)
+        if u then r[f] = util.u64val(u) end
+      end
+    end
+    if r.row == "summary" then summary[#summary + 1] = r else rows[#rows + 1] = r end
+  end
+  return new_results{ schema = v.schema, context = v.context or {}, rows = rows,
+    summary = summary, fits = v.fits or {}, notes = v.notes or {}, path = path }
+end
+
+return M
