@@ -63,7 +63,7 @@ end
 local KNOWN = { kernels = true, n = true, reps = true, min_reps = true, max_reps = true,
   warmup = true, seed = true, threads = true, budget = true, point_time = true, jsonl = true,
   json = true, csv = true, progress = true, quiet = true, baseline = true, resamples = true,
-  context = true, print = true }
+  context = true, decorate = true }
 
 local function num_ok(v, lo, hi, whole)
   return type(v) == "number" and v == v and v >= lo and v <= hi and (not whole or v % 1 == 0)
@@ -186,6 +186,9 @@ function M.check(spec)
   end
   if spec.resamples ~= nil and not num_ok(spec.resamples, 10, 1e6, true) then
     return nil, "sweep: resamples must be a whole number in 10..1000000"
+  end
+  if spec.decorate ~= nil and type(spec.decorate) ~= "function" then
+    return nil, format("sweep: decorate must be a function(measured) -> measured, got %s", type(spec.decorate))
   end
   if spec.context ~= nil and type(spec.context) ~= "table" then
     return nil, "sweep: context must be a table of extra context fields"
@@ -426,7 +429,7 @@ function Results:table(opts)
   if f ~= "" then parts[#parts + 1] = "\n" .. f end
   local partial = false
   for _, s in ipairs(self.summary) do if s.partial then partial = true end end
-  if partial then parts[#parts + 1] = "* partial: interrupted before all repetitions finished\n" end
+  if partial then parts[#parts + 1] = "* partial: fewer repetitions finished than planned (interrupted or failed)\n" end
   for _, n in ipairs(self.notes) do parts[#parts + 1] = "note: " .. n .. "\n" end
   return concat(parts)
 end
@@ -490,14 +493,15 @@ end
 
 -- -- Rows, summaries, fits ---------------------------------------------------------------
 
-local function pick(rec, fields)
-  local r = {}
-  for _, k in ipairs(fields) do r[k] = rec[k] end
-  return r
-end
+local ROW_TYPES = { number = true, string = true, boolean = true, cdata = true }
 
+-- Every scalar metric of the record (a user decorator's too), plus the
+-- list of trace abort reasons.
 local function rep_row(rec, rep)
-  local r = pick(rec, output.REP_FIELDS)
+  local r = {}
+  for k, v in pairs(rec) do
+    if type(k) == "string" and ROW_TYPES[type(v)] then r[k] = v end
+  end
   r.row, r.rep, r.outlier = "rep", rep, nil
   if rec.jit_abort_reasons then r.jit_abort_reasons = rec.jit_abort_reasons end
   return r
@@ -576,11 +580,18 @@ end
 
 local function body(s, state)
   local limit = s.budget and min(2, 0.05 * s.budget) or 2
-  local models = {}
+  local models, live = {}, {}
   for _, k in ipairs(s.kernels) do
-    state.label = "probing " .. k
-    models[k] = probe(k, s, limit / #s.kernels)
+    local ok, m = pcall(probe, k, s, limit / #s.kernels)
+    if ok then
+      models[k], live[#live + 1] = m, k
+    else
+      if is_interrupt(m) then error(m, 0) end
+      note(state, format("kernel %s failed while probing: %s; skipped", k,
+        tostring(type(m) == "table" and m.msg or m)))
+    end
   end
+  s.kernels = live
   local plan = M.plan(s, models, now() - state.t0)
   state.plan = plan
   state.predicted = plan.predicted
@@ -595,6 +606,12 @@ local function body(s, state)
   local fns = {}
   for _, k in ipairs(s.kernels) do
     fns[k] = dec.jitstats(dec.throughput(dec.timed(dec.accuracy(measure.kernel(k)))))
+    if s.decorate then
+      fns[k] = s.decorate(fns[k])
+      if type(fns[k]) ~= "function" then
+        error(format("sweep: decorate returned %s, not a measured function", type(fns[k])), 0)
+      end
+    end
   end
   local by_n, ns = {}, {}
   for _, p in ipairs(plan.points) do
@@ -660,6 +677,7 @@ local function body(s, state)
     for _, p in ipairs(pts) do
       if #p.runs > 0 then
         local srow = M.summary_row(p.runs, p.first, s)
+        if #p.runs < p.reps then srow.partial = true end
         p.summarized = true
         state.summary[#state.summary + 1] = srow
         append(state, srow, output.SUMMARY_FIELDS)
@@ -695,7 +713,9 @@ end
 -- skipped), point_time (target seconds per point without a budget, 0.25),
 -- jsonl/json/csv (file names), progress (default: stderr is a terminal),
 -- quiet (no plan or notes on stderr), baseline (kernel for the VS column),
--- resamples (bootstrap, 2000), context (extra context fields).
+-- resamples (bootstrap, 2000), context (extra context fields), decorate
+-- (a function that wraps each kernel's measured function: a user decorator
+-- whose scalar metrics then appear in every row).
 -- Returns a results object (rows, summary, fits, context, notes, plan;
 -- :print(), :save(path), :csv(path), :summary(), tostring). A bad spec raises
 -- error(msg, 2); Ctrl-C keeps every finished row (on disk in the .jsonl and

@@ -1,0 +1,38 @@
+-- The study: every available kernel over N = 10^1 .. 10^9 within a time budget
+-- (60 s unless --budget says otherwise), time and accuracy per kernel, the
+-- log-log fits, saved to results/sweep.{json,jsonl,csv} and printed as a table.
+--   mcpi script scripts/sweep.lua [KERNEL...] [--budget 300] [--n-range 1:7] [--reps R] ...
+-- (the options of `mcpi run`; see `mcpi help run`). Slow kernels are skipped at
+-- large N by the plan, which says so on stderr.
+local ffi = require "ffi"
+
+pcall(ffi.cdef, "int mkdir(const char *path, unsigned int mode);")
+ffi.C.mkdir("results", 493)  -- 0755; an existing folder is fine
+
+local spec = require("mcpi.runcmd").parse(arg, 1, {
+  cmd = "sweep.lua",
+  kernels_optional = true,
+  defaults = {
+    n = mcpi.logspace(1, 9),
+    budget = 60,
+    json = "results/sweep.json",
+    jsonl = "results/sweep.jsonl",
+    csv = "results/sweep.csv",
+  },
+})
+if not spec then
+  io.write("usage: mcpi script scripts/sweep.lua [KERNEL...] [options of 'mcpi run']\n",
+    "default: every available kernel, --n-range 1:9, --budget 60, results/sweep.{json,jsonl,csv}\n")
+  return
+end
+
+local res = mcpi.sweep(spec)
+res:print()
+io.write("\n", res:summary())
+local saved = {}
+for _, f in ipairs{ spec.json, spec.jsonl, spec.csv } do saved[#saved + 1] = f end
+if #res.errors > 0 then
+  io.stderr:write("mcpi: results printed above, not all were saved\n")
+  os.exit(1)
+end
+io.stderr:write("saved ", table.concat(saved, ", "), "\n")

@@ -1,0 +1,70 @@
+-- mcpi.measure: requests are checked, kernels become measured functions.
+local T = dofile("tests/harness.lua")
+local measure = require "mcpi.measure"
+local kernels = require "mcpi.kernels"
+
+T.test("request: table and positional forms, defaults", function()
+  local r = measure.request{ n = 1e6, seed = 7, threads = 2, tag = "x" }
+  T.eq(r.n, 1e6); T.eq(r.seed, 7); T.eq(r.threads, 2); T.eq(r.tag, "x")
+  T.eq(r.n_u64, 1000000ULL); T.eq(r.seed_u64, 7ULL)
+  local p = measure.request(1000)
+  T.eq(p.seed, measure.DEFAULT_SEED)
+  T.eq(measure.request(p), p, "a normalised request passes through")
+  local big = measure.request{ n = "100", seed = "18446744073709551615" }
+  T.eq(big.seed, 18446744073709551615ULL)
+end)
+
+T.rows("request rejects bad values", {
+  { { n = 0 }, "n must be >= 1" },
+  { { n = -1 }, "n must be >= 0" },
+  { { n = 1.5 }, "whole number" },
+  { { n = "abc" }, "non-negative integer" },
+  { { n = 2 ^ 54 }, "n must be <=" },
+  { { seed = 1 }, "request needs n" },
+  { { n = 10, seed = -3 }, "seed must be >= 0" },
+  { { n = 10, threads = -1 }, "threads must be a whole number >= 0" },
+  { { n = 10, threads = 1e9 }, "threads must be <=" },
+  { { n = 10, calls = 0 }, "calls must be a whole number >= 1" },
+}, function(row) T.raises(row[2], measure.request, row[1]) end)
+
+T.test("kernel: record fields; c.scalar and c.simd agree bit for bit", function()
+  local a = measure.kernel("c.scalar"){ n = 100000, seed = 3 }
+  local b = measure.kernel(kernels.get("c.simd"))(100000, 3)
+  T.eq(a.kernel, "c.scalar"); T.eq(a.stream, "philox"); T.eq(a.n, 100000)
+  T.eq(a.seed, 3); T.eq(a.threads, 1); T.eq(a.calls, 1)
+  T.eq(type(a.hits), "number")
+  T.eq(a.hits, b.hits)
+end)
+
+T.test("kernel: calls runs it that many times on the same seed", function()
+  local count = 0
+  kernels.register{ name = "test.count", fn = function(n) count = count + 1; return n end }
+  local r = measure.kernel("test.count"){ n = 10, calls = 7 }
+  T.eq(count, 7); T.eq(r.calls, 7); T.eq(r.hits, 10)
+end)
+
+T.test("kernel: a threaded kernel records the threads it used", function()
+  local r = measure.kernel("c.threads"){ n = 1000, threads = 1 }
+  T.eq(r.threads, 1)
+  r = measure.kernel("c.threads"){ n = 1000 }
+  T.eq(r.threads, require("mcpi.capi").mcpi_threads_online())
+end)
+
+T.rows("kernel: unknown, unavailable or malformed kernels", {
+  { "c.smid", "did you mean 'c.simd'" },
+  { 42, "kernel must be a kernel name" },
+  { {}, "kernel must be a kernel name" },
+}, function(row) T.raises(row[2], measure.kernel, row[1]) end)
+
+T.test("kernel: unavailable kernel is a clear error", function()
+  kernels.register{ name = "test.never", fn = function() return 0 end,
+    available = function() return false, "needs a quantum computer" end }
+  T.raises("kernel 'test.never' is unavailable: needs a quantum computer", measure.kernel, "test.never")
+end)
+
+T.test("kernel: a kernel that returns garbage is an error", function()
+  kernels.register{ name = "test.bad", fn = function() return "many" end }
+  T.raises("returned many, not a hit count", measure.kernel("test.bad"), 10)
+end)
+
+T.done()

@@ -1,0 +1,92 @@
+# mcpi run: an ad-hoc comparison, its files, and every bad argument -> exit 2.
+. "$(dirname "$0")/lib.sh"
+
+run "$MCPI" run --help
+expect_rc 0 "run --help"
+expect_out '^usage: mcpi run KERNEL\.\.\. \[options\]' "run --help usage line"
+expect_out '--budget SEC' "run --help lists options"
+
+run "$MCPI" help run
+expect_rc 0 "help run"
+expect_out 'ad-hoc comparison' "help run summary"
+
+# bad arguments: exit 2, one line naming what is wrong and what is right
+bad() {
+    msg=$1; shift
+    run "$MCPI" run "$@"
+    expect_rc 2 "run $*"
+    expect_err "$msg" "run $* message"
+    if [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ]; then fail "run $*: message is not one line"; else pass; fi
+}
+bad "no kernel given \(usage: mcpi run KERNEL" 
+bad "unknown kernel 'c\.smid' \(did you mean 'c\.simd'\?" c.smid
+bad "unknown option '--thread' \(did you mean '--threads'\?" c.scalar --thread 2
+bad "unknown option '--bugdet' \(did you mean '--budget'\?" c.scalar --bugdet 2
+bad "-n: 0 is below 1 \(give whole numbers >= 1" c.scalar -n 0
+bad "-n: -5 is below 1" c.scalar -n -5
+bad "-n: 1e99 is too large \(at most 2\^53\)" c.scalar -n 1e99
+bad "-n: '1e6x' is not a number" c.scalar -n 1e6x
+bad "-n: '2.5' is not a whole number" c.scalar -n 2.5
+bad "-n: '' is not a number" c.scalar -n 1e3,,1e4
+bad "--reps: 0 is below 1 \(give a whole number in 1\.\.1000000\)" c.scalar --reps 0
+bad "--reps: 1e9 is too large" c.scalar --reps 1e9
+bad "--budget: -1 must be > 0 seconds" c.scalar --budget -1
+bad "--budget: 0 must be > 0 seconds" c.scalar --budget 0
+bad "--budget: 'soon' is not a number of seconds" c.scalar --budget soon
+bad "--budget: 1e9 is too large" c.scalar --budget 1e9
+bad "--budget needs a value" c.scalar --budget
+bad "--seed must be a non-negative integer, got '-1'" c.scalar --seed -1
+bad "--seed must be < 2\^64" c.scalar --seed 18446744073709551616
+bad "--threads: 100000 is too large" c.scalar --threads 100000
+bad "--n-range: '9:1' needs 0 <= A <= B <= 15" c.scalar --n-range 9:1
+bad "--n-range: 'x' is not A:B" c.scalar --n-range x
+bad "--baseline: 'c.simd' is not among the kernels measured" c.scalar --baseline c.simd
+bad "--json: cannot write '/nonexistent-dir/x.json'" c.scalar --json /nonexistent-dir/x.json
+bad "--quiet takes no value" c.scalar --quiet=yes
+
+# an unavailable kernel asked for by name is an error, not a silent skip
+unavail=$("$MCPI" list | awk '$4 == "no" { print $1; exit }')
+if [ -n "$unavail" ]; then
+    bad "kernel '$unavail' is unavailable on this machine" "$unavail"
+fi
+
+# a real run: table on stdout, plan on stderr, files that cjson reads back
+run "$MCPI" run c.scalar c.simd -n 1e3,1e4 --reps 3 --seed 7 --json "$tmp/r.json" --csv "$tmp/r.csv" --baseline c.scalar --no-progress
+expect_rc 0 "run c.scalar c.simd"
+expect_out '^KERNEL +N +REPS +TIME +95% CI +NS/SAMPLE +SAMPLES/S +VS c\.scalar' "table header"
+expect_out '^c\.simd +10000 +3 ' "table row"
+expect_out 'fits \(log-log' "fits printed"
+expect_err '^plan: 4 points' "plan on stderr"
+run "$MCPI" -e '
+local r = assert(mcpi.load(arg[1]))
+local lines = 0
+for _ in io.lines(arg[2]) do lines = lines + 1 end
+local jl = 0
+for l in io.lines(arg[3]) do assert(require("cjson").decode(l).kernel); jl = jl + 1 end
+print(#r.rows, #r.summary, lines, jl, r.rows[1].seed, r.context.command_line)' "$tmp/r.json" "$tmp/r.csv" "$tmp/r.jsonl"
+expect_rc 0 "read back"
+expect_out '^12	4	17	16	7	.*run c\.scalar c\.simd -n 1e3,1e4' "12 reps + 4 summaries; csv header + 16; jsonl 16; seed 7"
+
+# a full disk: measured rows still printed, a clear error, exit 1
+if [ -w /dev/full ]; then
+    run "$MCPI" run c.scalar -n 1000 --reps 2 --jsonl /dev/full --no-progress
+    expect_rc 1 "jsonl on a full disk"
+    expect_out '^c\.scalar +1000 +2 ' "results printed despite the full disk"
+    expect_err "cannot write '/dev/full': No space left on device" "full disk message"
+fi
+
+# the study script takes the same options
+run "$MCPI" script scripts/sweep.lua c.scalar --n-range 1:3 --budget 2 --json "$tmp/s.json" --csv "$tmp/s.csv" --jsonl "$tmp/s.jsonl"
+expect_rc 0 "sweep.lua"
+expect_out '^c\.scalar +1000 ' "sweep.lua table"
+expect_out 'c\.scalar: 3 points' "sweep.lua summary"
+run "$MCPI" script scripts/sweep.lua --budget -2
+expect_rc 2 "sweep.lua bad budget"
+expect_err "sweep\.lua: --budget: -2 must be > 0" "sweep.lua bad budget message"
+
+# the user decorator example
+run "$MCPI" script scripts/decorator_rss.lua
+expect_rc 0 "decorator_rss.lua"
+expect_out 'peak_rss_kb' "decorator adds its metric"
+
+finish
