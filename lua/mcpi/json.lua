@@ -53,6 +53,12 @@ end
 
 local encode_value
 
+-- cjson escapes "/" as "\/"; since it escapes every "/" and every "\", a
+-- "\/" in its output is always that escape, so undoing it is exact.
+local function string_text(s)
+  return (cjson.encode(s):gsub("\\/", "/"))
+end
+
 local function encode_object(t, order, out, path)
   local keys, seen = {}, {}
   if order then
@@ -75,7 +81,7 @@ local function encode_object(t, order, out, path)
   for i, k in ipairs(keys) do
     local v = t[k]
     if i > 1 then out[#out + 1] = "," end
-    out[#out + 1] = cjson.encode(k)
+    out[#out + 1] = string_text(k)
     out[#out + 1] = ":"
     local kind = type(v) == "number" and nonfinite_kind(v)
     if kind then
@@ -101,7 +107,7 @@ end
 encode_value = function(v, order, out, path)
   local t = type(v)
   if t == "string" then
-    out[#out + 1] = cjson.encode(v)
+    out[#out + 1] = string_text(v)
   elseif t == "number" then
     out[#out + 1] = M.number(v) or "null"
   elseif t == "boolean" then

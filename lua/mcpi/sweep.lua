@@ -30,6 +30,7 @@ M.MAX_REPS = 1e6
 M.MAX_BUDGET = 7 * 86400
 M.PER_POINT_OVERHEAD = 0.004  -- seconds of bookkeeping per point (bootstrap, rows)
 M.PER_REP_OVERHEAD = 20e-6    -- seconds per repetition outside the timed region
+M.WARMUP_MAX_CALL = 1         -- seconds: no warm-up beyond a kernel's first N above this
 
 local function now() return tonumber(clock_ns()) / 1e9 end
 
@@ -234,17 +235,21 @@ local function predict(model, n) return model.fixed + model.per_sample * n end
 function M.plan(s, models, spent)
   local min_t = dec.min_time_ns() / 1e9
   local pts = {}
-  for _, n in ipairs(s.n) do
+  for i, n in ipairs(s.n) do
     for _, k in ipairs(s.kernels) do
       local call = predict(models[k], n)
       local rep_cost = max(call, 1.2 * min_t) + M.PER_REP_OVERHEAD
       pts[#pts + 1] = { kernel = k, n = n, call = call, rep_cost = rep_cost,
-        first_cost = call + rep_cost }  -- calibration call + first warm-up
+        -- timed's calibration: one lone call, then a batch, when calls are short
+        first_cost = call < min_t and call + 1.2 * min_t or 0,
+        -- warm-up where it is cheap, and always at a kernel's first N (where
+        -- it compiles); a kernel is warm by the time one call takes seconds
+        warmup = (i == 1 or call <= M.WARMUP_MAX_CALL) and s.warmup or 0 }
     end
   end
   local min_reps = s.reps or s.min_reps
   local function cost(p, reps)
-    return p.first_cost + (s.warmup + reps) * p.rep_cost + M.PER_POINT_OVERHEAD
+    return p.first_cost + (p.warmup + reps) * p.rep_cost + M.PER_POINT_OVERHEAD
   end
   local accepted, skipped = {}, {}
   if s.budget then
@@ -645,12 +650,12 @@ local function body(s, state)
     -- warm-up: the first call at this N (JIT compilation, caches, page faults)
     for _, p in ipairs(pts) do
       if not failed[p.kernel] then
-        for w = 1, s.warmup do
+        for w = 1, p.warmup do
           local rec = measure_one(p, s.seed)
           if rec and w == 1 then p.first = rec end
           state.done_cost = state.done_cost + p.rep_cost
         end
-        state.done_cost = state.done_cost + p.first_cost - p.rep_cost
+        state.done_cost = state.done_cost + p.first_cost
       end
     end
     -- repetitions, interleaved: round r measures rep r of every kernel, the
@@ -676,7 +681,7 @@ local function body(s, state)
     end
     for _, p in ipairs(pts) do
       if #p.runs > 0 then
-        local srow = M.summary_row(p.runs, p.first, s)
+        local srow = M.summary_row(p.runs, p.first or p.runs[1], s)
         if #p.runs < p.reps then srow.partial = true end
         p.summarized = true
         state.summary[#state.summary + 1] = srow
@@ -698,7 +703,7 @@ local function partial_summaries(state, s)
   if not plan then return end
   for _, p in ipairs(plan.points) do
     if p.runs and #p.runs > 0 and not p.summarized then
-      local srow = M.summary_row(p.runs, p.first, s)
+      local srow = M.summary_row(p.runs, p.first or p.runs[1], s)
       srow.partial = true
       p.summarized = true
       state.summary[#state.summary + 1] = srow

@@ -40,9 +40,19 @@ T.test("NaN and infinities: null plus the nonfinite list, restored on decode", f
   T.eq(arr[1], 1); T.ok(arr[2] ~= arr[2]); T.eq(arr[3], 3)
 end)
 
-T.test("strings are escaped, keys ordered as asked then sorted", function()
-  local s = 'q"uo\\te\nline\t\1 é'
-  T.eq(json.decode(json.encode({ s = s })).s, s)
+T.rows("strings round-trip, slashes unescaped", {
+  { 'q"uo\\te\nline\t\1 é' }, { "a/b" }, { "\\/" }, { "\\\\/x/" }, { "/" }, { "" },
+}, function(row)
+  local text = json.encode({ s = row[1] })
+  T.eq(json.decode(text).s, row[1], text)
+  T.eq(cjson.decode(text).s, row[1], text)
+end)
+
+T.test("slashes are written plainly", function()
+  T.eq(json.encode({ p = "results/sweep.json" }), '{"p":"results/sweep.json"}')
+end)
+
+T.test("keys ordered as asked then sorted", function()
   T.eq(json.encode({ b = 1, a = 2, z = 3 }, { "z" }), '{"z":3,"a":2,"b":1}')
   T.eq(json.encode({}), "[]")
   T.eq(json.encode(json.object()), "{}")

@@ -67,4 +67,37 @@ T.test("kernel: a kernel that returns garbage is an error", function()
   T.raises("returned many, not a hit count", measure.kernel("test.bad"), 10)
 end)
 
+T.test("measurement modules leak no globals; mcpi's lazy entries resolve", function()
+  local before = {}
+  for k in pairs(_G) do before[k] = true end
+  for _, m in ipairs{ "mcpi.measure", "mcpi.decorators", "mcpi.stats", "mcpi.sweep", "mcpi.json",
+                      "mcpi.output", "mcpi.context", "mcpi.runcmd" } do
+    require(m)
+  end
+  local leaked = {}
+  for k in pairs(_G) do if not before[k] then leaked[#leaked + 1] = tostring(k) end end
+  T.eq(table.concat(leaked, ","), "")
+  local mcpi = require "mcpi"
+  for _, name in ipairs{ "timed", "accuracy", "throughput", "repeat", "repeated", "jitstats",
+                         "sweep", "logspace", "load", "kernel" } do
+    T.eq(type(mcpi[name]), "function", "mcpi." .. name)
+  end
+  T.eq(mcpi["repeat"], mcpi.repeated)
+end)
+
+T.test("context: machine, build and measured overheads", function()
+  local ctx = require("mcpi.context").collect{ command_line = "x" }
+  for _, k in ipairs{ "date", "host", "cpu_model", "cpu_flags_used", "cores", "luajit", "compiler",
+                      "cflags", "mcpi_version", "git_commit", "clock_resolution_ns",
+                      "overhead_ffi_call_ns", "overhead_lua_call_ns", "overhead_clock_read_ns" } do
+    T.ok(ctx[k] ~= nil, k)
+  end
+  T.eq(ctx.command_line, "x")
+  T.ok(ctx.date:match("^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%dZ$"), ctx.date)
+  -- a clock read costs something and less than 10 us on any machine we run on
+  T.ok(ctx.overhead_clock_read_ns > 0 and ctx.overhead_clock_read_ns < 1e4, ctx.overhead_clock_read_ns)
+  T.ok(ctx.overhead_ffi_call_ns >= 0 and ctx.overhead_ffi_call_ns < 1e3)
+  T.raises("extra must be a table", require("mcpi.context").collect, 5)
+end)
+
 T.done()

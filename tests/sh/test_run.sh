@@ -67,6 +67,13 @@ print(#r.rows, #r.summary, lines, jl, r.rows[1].seed, r.context.command_line)' "
 expect_rc 0 "read back"
 expect_out '^12	4	17	16	7	.*run c\.scalar c\.simd -n 1e3,1e4' "12 reps + 4 summaries; csv header + 16; jsonl 16; seed 7"
 
+# the progress bar: on when asked for (by default only on a terminal)
+run "$MCPI" run c.scalar -n 1e3,1e4 --reps 3 --progress
+expect_rc 0 "run --progress"
+expect_err 'ETA' "progress bar with an ETA on stderr"
+run "$MCPI" run c.scalar -n 1e3 --reps 3
+if printf '%s' "$err" | grep -q ETA; then fail "no progress bar when stderr is not a terminal"; else pass; fi
+
 # a full disk: measured rows still printed, a clear error, exit 1
 if [ -w /dev/full ]; then
     run "$MCPI" run c.scalar -n 1000 --reps 2 --jsonl /dev/full --no-progress
