@@ -17,7 +17,7 @@ interrupt_after() {  # SECONDS CMD...: run CMD in the background, SIGINT it, wai
 }
 
 # 12 points of 20 reps up to N = 1e8: a minute of work, interrupted after 2 s.
-interrupt_after 2 "$MCPI" run c.scalar c.simd -n 1e3,1e4,1e5,1e6,1e7,1e8 --reps 20 \
+interrupt_after 3 "$MCPI" run c.scalar c.simd -n 1e3,1e4,1e5,1e6,1e7,1e8 --reps 20 \
     --jsonl "$tmp/i.jsonl" --json "$tmp/i.json" --no-progress
 expect_rc 130 "run interrupted exits 130"
 expect_err '^mcpi: interrupted' "says interrupted"
@@ -42,7 +42,7 @@ if [ "${count:-0}" -gt 0 ] && [ "$reps" = "$saved" ]; then pass; else fail "rows
 if [ "${reps:-0}" -lt 240 ]; then pass; else fail "the sweep was not interrupted (all 240 reps finished)"; fi
 
 # a script sweep interrupted the same way
-interrupt_after 2 "$MCPI" script scripts/sweep.lua c.scalar --n-range 3:8 --reps 20 \
+interrupt_after 3 "$MCPI" script scripts/sweep.lua c.scalar --n-range 3:8 --reps 20 \
     --jsonl "$tmp/s.jsonl" --json "$tmp/s.json" --csv "$tmp/s.csv"
 expect_rc 130 "script interrupted exits 130"
 if [ -s "$tmp/s.jsonl" ] && [ -s "$tmp/s.json" ] && [ -s "$tmp/s.csv" ]; then pass; else fail "script: files kept"; fi

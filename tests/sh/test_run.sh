@@ -91,6 +91,15 @@ run "$MCPI" script scripts/sweep.lua --budget -2
 expect_rc 2 "sweep.lua bad budget"
 expect_err "sweep\.lua: --budget: -2 must be > 0" "sweep.lua bad budget message"
 
+# the comparison script: philox kernels agree bit for bit
+run "$MCPI" script scripts/compare.lua c.scalar c.simd 1e4 5
+expect_rc 0 "compare.lua"
+expect_out 'c\.scalar / c\.simd median time at N=10000: [0-9.]+ \(95% CI [0-9.]+-[0-9.]+\)' "compare.lua ratio with CI"
+expect_out 'hit counts equal in 5 of 5 repetitions' "compare.lua: same philox hits"
+run "$MCPI" script scripts/compare.lua c.scalr
+expect_rc 2 "compare.lua unknown kernel"
+expect_err "did you mean 'c\.scalar'" "compare.lua suggests"
+
 # the user decorator example
 run "$MCPI" script scripts/decorator_rss.lua
 expect_rc 0 "decorator_rss.lua"
