@@ -630,6 +630,18 @@ local function body(s, state)
   local npoints, done_points = #plan.points, 0
   for _, n in ipairs(ns) do
     local pts = by_n[n]
+    if s.budget then
+      -- The plan is only as good as the probe: if the machine turned slower,
+      -- stop before a group that would overrun the budget by a quarter.
+      local group = 0
+      for _, p in ipairs(pts) do group = group + p.cost end
+      local elapsed = now() - state.t0
+      if elapsed + group > 1.25 * s.budget then
+        note(state, format("stopped before N=%s: %s elapsed, this N was predicted to take %s more, over the %s budget",
+          output.count(n), output.time(elapsed), output.time(group), output.time(s.budget)))
+        break
+      end
+    end
     local maxr = 0
     for _, p in ipairs(pts) do
       p.runs = {}

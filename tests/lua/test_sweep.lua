@@ -209,6 +209,28 @@ T.test("budget: a sweep finishes near its budget and says what it skipped", func
   T.ok(skipped, table.concat(r.notes, "; "))
 end)
 
+T.test("budget: a machine slower than probed stops the sweep before it overruns", function()
+  local C = require "mcpi.capi"
+  -- 100 ms added to every measured call, which the probe does not see
+  local function slower(f)
+    return function(req)
+      local t = C.mcpi_clock_ns()
+      while tonumber(C.mcpi_clock_ns() - t) < 1e8 do end
+      return f(req)
+    end
+  end
+  local t0 = C.mcpi_clock_ns()
+  local r = mcpi.sweep{ kernels = { "c.scalar" }, n = mcpi.logspace(1, 6), reps = 2, warmup = 1,
+    budget = 1, quiet = true, progress = false, decorate = slower }
+  local took = tonumber(C.mcpi_clock_ns() - t0) / 1e9
+  -- groups of 0.3 s: the check before each stops it after 1.25 s and at most one more group
+  T.ok(took < 2, "took " .. took)
+  T.ok(#r.summary < 6, "points measured: " .. #r.summary)
+  local stopped = false
+  for _, n in ipairs(r.notes) do if n:find("stopped before N=", 1, true) then stopped = true end end
+  T.ok(stopped, table.concat(r.notes, "; "))
+end)
+
 os.remove(dir .. "/s.jsonl"); os.remove(dir .. "/s.json"); os.remove(dir .. "/s.csv")
 os.remove(dir .. "/big.json"); os.remove(dir .. "/bad.json"); os.remove(dir .. "/other.json")
 os.remove(dir)
