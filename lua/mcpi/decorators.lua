@@ -105,8 +105,12 @@ local function build_timed(f, opts)
         rec, dt = run(req, 1)
         calls = 1
         first = dt
-        -- Grow the count until the region is long enough (the first call,
-        -- compilation included, understates how fast later ones are).
+      end
+      -- Grow the count until the region is long enough: the first calls
+      -- (interpreted, compiling) understate how fast later ones are, so a
+      -- count that sufficed then may fall short once the code is compiled.
+      -- A cached count is grown only when it falls below half the minimum.
+      if not p or dt < 0.5 * min_ns then
         for _ = 1, 8 do
           if dt >= min_ns or calls >= MAX_CALLS then break end
           calls = min(MAX_CALLS, ceil(calls * 1.2 * min_ns / max(dt, 1)))

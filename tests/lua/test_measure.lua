@@ -67,6 +67,18 @@ T.test("kernel: a kernel that returns garbage is an error", function()
   T.raises("returned many, not a hit count", measure.kernel("test.bad"), 10)
 end)
 
+T.test("private_copy: own prototype, same code and the very same upvalues", function()
+  local count = 0
+  local function f(x) count = count + x; return count end
+  local g = measure.private_copy(f)
+  T.ok(g ~= f)
+  T.eq(g(2), 2); T.eq(f(3), 5); T.eq(g(1), 6, "upvalue shared, not copied")
+  T.eq(count, 6)
+  T.eq(measure.private_copy(print), print, "a C function comes back as is")
+  local k = measure.kernel("c.scalar")
+  T.eq(k{ n = 1000, seed = 5 }.hits, measure.kernel("c.scalar"){ n = 1000, seed = 5 }.hits)
+end)
+
 T.test("measurement modules leak no globals; mcpi's lazy entries resolve", function()
   local before = {}
   for k in pairs(_G) do before[k] = true end
