@@ -7,6 +7,8 @@ local util = require "mcpi.util"
 
 local type, pairs, format, tostring, tonumber = type, pairs, string.format, tostring, tonumber
 local getmetatable, setmetatable, pcall = getmetatable, setmetatable, pcall
+local dump, getupvalue, upvaluejoin = string.dump, debug.getupvalue, debug.upvaluejoin
+local loadstring, getfenv, setfenv = loadstring, getfenv, setfenv
 
 local M = {}
 
@@ -89,7 +91,7 @@ return function(n, seed, th, calls)
   return fn(n, seed, th)
 end]]
 
--- A private copy of a Lua function: the same code and the very same upvalues
+--- A private copy of a Lua function: the same code and the very same upvalues
 -- (joined, not copied), but its own prototype. Kernels registered through one
 -- shared closure factory (as the C kernels are) would otherwise share one
 -- prototype: LuaJIT would compile a function trace specialised to whichever
@@ -97,13 +99,13 @@ end]]
 -- interpreter on every call (4-7x slower at N = 10). Falls back to fn when
 -- it cannot be dumped (a C function, say).
 local function private_copy(fn)
-  local ok, code = pcall(string.dump, fn)
+  local ok, code = pcall(dump, fn)
   if not ok then return fn end
   local copy = loadstring(code)
   if not copy then return fn end
   local i = 1
-  while debug.getupvalue(fn, i) ~= nil do
-    debug.upvaluejoin(copy, i, fn, i)
+  while getupvalue(fn, i) ~= nil do
+    upvaluejoin(copy, i, fn, i)
     i = i + 1
   end
   setfenv(copy, getfenv(fn))

@@ -415,6 +415,8 @@ SummaryList.__call = function(list, res)
   return concat(lines, "\n") .. (#lines > 0 and "\n" or "")
 end
 
+--- A results object from a table {context, rows, summary, fits, notes, ...}
+-- (what mcpi.sweep returns and mcpi.load reads back).
 local function new_results(t)
   t.rows = t.rows or {}
   t.summary = setmetatable(t.summary or {}, SummaryList)
@@ -821,14 +823,23 @@ end
 
 --- Read a results JSON file (schema mcpi/1) back into a results object with
 -- rows, summary, fits, context and notes; seeds and hit counts written as
--- strings come back as uint64 cdata. Returns nil, err for a missing file,
--- malformed JSON or another schema.
+-- strings come back as uint64 cdata. A path ending in .jsonl reads the rows
+-- a sweep streamed (no context; fits recomputed from the summary rows).
+-- Returns nil, err for a missing file, malformed JSON or another schema.
 function M.load(path)
   if type(path) ~= "string" then error(format("load: path must be a file name, got %s", type(path)), 2) end
   local text, err = json.read_file(path)
   if not text then return nil, err end
   local v
-  v, err = json.decode(text)
+  if path:match("%.jsonl$") then
+    -- the rows a sweep streamed (possibly interrupted): no context, fits recomputed
+    local rows
+    rows, err = json.decode_lines(text)
+    if not rows then return nil, format("'%s' is not valid JSON lines: %s", path, err) end
+    v = { schema = "mcpi/1", results = rows }
+  else
+    v, err = json.decode(text)
+  end
   if v == nil then return nil, format("'%s' is not valid JSON: %s", path, err) end
   if type(v) ~= "table" or v.schema ~= "mcpi/1" then
     return nil, format("'%s' is not an mcpi results file (schema %s, expected mcpi/1)", path,
@@ -847,7 +858,7 @@ function M.load(path)
     if r.row == "summary" then summary[#summary + 1] = r else rows[#rows + 1] = r end
   end
   return new_results{ schema = v.schema, context = v.context or {}, rows = rows,
-    summary = summary, fits = v.fits or {}, notes = v.notes or {}, path = path }
+    summary = summary, fits = v.fits or M.fits(summary), notes = v.notes or {}, path = path }
 end
 
 return M

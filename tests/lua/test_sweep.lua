@@ -133,6 +133,18 @@ T.test("JSON round trip through mcpi.load: same values", function()
   T.ok(back:summary():find("c.scalar: 2 points", 1, true), back:summary())
 end)
 
+T.test("mcpi.load reads the streamed .jsonl too", function()
+  local back = assert(mcpi.load(jsonl))
+  T.eq(#back.rows, #res.rows); T.eq(#back.summary, #res.summary)
+  T.eq(#back.fits, #res.fits)
+  T.eq(back.rows[3].seconds, res.rows[3].seconds)
+  local bad = dir .. "/bad.jsonl"
+  json.write_file(bad, '{"row":"rep"}\n{oops\n')
+  local v, err = mcpi.load(bad)
+  T.eq(v, nil); T.ok(err:find("line 2", 1, true), err)
+  os.remove(bad)
+end)
+
 T.test("JSON round trip of a seed above 2^53 and NaN through a results object", function()
   local r = sweep.new_results{ context = { x = 1 },
     rows = { { row = "rep", kernel = "k", n = 10, seed = 2 ^ 62 + 3ULL, hits = 2 ^ 60 + 1ULL, z = 0 / 0 } } }
