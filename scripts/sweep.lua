@@ -33,6 +33,6 @@ local saved = {}
 for _, f in ipairs{ spec.json, spec.jsonl, spec.csv } do saved[#saved + 1] = f end
 if #res.errors > 0 then
   io.stderr:write("mcpi: results printed above, not all were saved\n")
-  os.exit(1)
+  os.exit(1, true)
 end
 io.stderr:write("saved ", table.concat(saved, ", "), "\n")

@@ -57,4 +57,4 @@ local ok, err = json.write_file("results/bench/measure_overhead.json",
 for _, m in ipairs(metrics) do
   print(string.format("%-32s median %9.1f ns  (min %.1f, max %.1f, %d runs)", m.name, m.median, m.min, m.max, m.runs))
 end
-if not ok then io.stderr:write("mcpi: ", err, "\n"); os.exit(1) end
+if not ok then io.stderr:write("mcpi: ", err, "\n"); os.exit(1, true) end
