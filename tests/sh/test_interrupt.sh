@@ -41,6 +41,12 @@ saved=$(printf '%s' "$out" | cut -f3)
 if [ "${count:-0}" -gt 0 ] && [ "$reps" = "$saved" ]; then pass; else fail "rows kept: jsonl $count lines, $reps reps, json $saved reps"; fi
 if [ "${reps:-0}" -lt 240 ]; then pass; else fail "the sweep was not interrupted (all 240 reps finished)"; fi
 
+# a Lua kernel: no status code to poll, the interpreter hook raises instead
+interrupt_after 3 "$MCPI" run lua.jit -n 1e4,1e5,1e6,1e7 --reps 200 --jsonl "$tmp/l.jsonl" --no-progress
+expect_rc 130 "lua.jit run interrupted exits 130"
+run "$MCPI" -e 'local r = assert(mcpi.load(arg[1])); print(#r.rows)' "$tmp/l.jsonl"
+if [ "${out:-0}" -gt 0 ] 2>/dev/null; then pass; else fail "lua.jit: rows kept ($out)"; fi
+
 # a script sweep interrupted the same way
 interrupt_after 3 "$MCPI" script scripts/sweep.lua c.scalar --n-range 3:8 --reps 20 \
     --jsonl "$tmp/s.jsonl" --json "$tmp/s.json" --csv "$tmp/s.csv"
