@@ -31,8 +31,12 @@ res:print()
 io.write("\n", res:summary())
 local saved = {}
 for _, f in ipairs{ spec.json, spec.jsonl, spec.csv } do saved[#saved + 1] = f end
+if #res.failures > 0 then
+  io.stderr:write(string.format("mcpi: %d kernel failure(s), noted above\n", #res.failures))
+end
 if #res.errors > 0 then
   io.stderr:write("mcpi: results printed above, not all were saved\n")
   os.exit(1, true)
 end
 io.stderr:write("saved ", table.concat(saved, ", "), "\n")
+if #res.failures > 0 then os.exit(1, true) end

@@ -224,15 +224,20 @@ function M.main(argv, i)
   spec.context = { command_line = concat(parts, " ") }
   local res = require("mcpi.sweep").run(spec)
   res:print()
+  local code = 0
+  if #res.failures > 0 then
+    stderr:write(format("mcpi: %d kernel failure(s), noted above; the rest was measured\n", #res.failures))
+    code = 1
+  end
   if #res.errors > 0 then
     -- sweep.run has reported each on stderr unless quiet
     if spec.quiet then
       for _, e in ipairs(res.errors) do stderr:write("mcpi: ", e, "\n") end
     end
     stderr:write("mcpi: results printed above, not all were saved\n")
-    return 1
+    code = 1
   end
-  return 0
+  return code
 end
 
 cli.command("run", {

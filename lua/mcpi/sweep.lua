@@ -319,7 +319,7 @@ end
 --- The plan as text: per kernel, the N measured with their repetitions, the
 -- N skipped and why, and the predicted time.
 function M.plan_text(plan)
-  local lines = { format("plan: %d points, predicted %s%s", #plan.points, output.time(plan.predicted + plan.probe_seconds),
+  local lines = { format("plan: %d point%s, predicted %s%s", #plan.points, #plan.points == 1 and "" or "s", output.time(plan.predicted + plan.probe_seconds),
     plan.budget and format(" of a %s budget", output.time(plan.budget)) or "") }
   local by, order = {}, {}
   local function slot(k)
@@ -594,8 +594,10 @@ local function body(s, state)
       models[k], live[#live + 1] = m, k
     else
       if is_interrupt(m) then error(m, 0) end
-      note(state, format("kernel %s failed while probing: %s; skipped", k,
-        tostring(type(m) == "table" and m.msg or m)))
+      local msg = format("kernel %s failed while probing: %s; skipped", k,
+        tostring(type(m) == "table" and m.msg or m))
+      state.failures[#state.failures + 1] = msg
+      note(state, msg)
     end
   end
   s.kernels = live
@@ -655,8 +657,10 @@ local function body(s, state)
       if not ok then
         if is_interrupt(rec) then error(rec, 0) end
         failed[p.kernel] = true
-        note(state, format("kernel %s failed at n=%s: %s; its remaining points are skipped",
-          p.kernel, output.count(p.n), tostring(type(rec) == "table" and rec.msg or rec)))
+        local msg = format("kernel %s failed at n=%s: %s; its remaining points are skipped",
+          p.kernel, output.count(p.n), tostring(type(rec) == "table" and rec.msg or rec))
+        state.failures[#state.failures + 1] = msg
+        note(state, msg)
         return nil
       end
       return rec
@@ -735,7 +739,8 @@ end
 -- resamples (bootstrap, 2000), context (extra context fields), decorate
 -- (a function that wraps each kernel's measured function: a user decorator
 -- whose scalar metrics then appear in every row).
--- Returns a results object (rows, summary, fits, context, notes, plan;
+-- Returns a results object (rows, summary, fits, context, notes, plan,
+-- failures (kernels that raised), errors (files not written);
 -- :print(), :save(path), :csv(path), :summary(), tostring). A bad spec raises
 -- error(msg, 2); Ctrl-C keeps every finished row (on disk in the .jsonl and
 -- in the files asked for), prints what finished and raises the interruption
@@ -745,7 +750,7 @@ function M.run(spec)
   if not s then error(err, 2) end
   local context = require("mcpi.context").collect(s.context)
   local state = { t0 = now(), rows = {}, summary = {}, rows_out = {}, written = 0, notes = {},
-    done_cost = 0, predicted = 0, quiet = s.quiet, skipped_points = {} }
+    done_cost = 0, predicted = 0, quiet = s.quiet, skipped_points = {}, failures = {} }
   if s.progress == nil then state.bar = isatty(2) else state.bar = s.progress end
   if s.jsonl then
     local lines, lerr = json.lines(s.jsonl)
@@ -778,7 +783,7 @@ function M.run(spec)
     local res = new_results{
       schema = "mcpi/1", context = context, rows = state.rows, summary = state.summary,
       fits = M.fits(state.summary), notes = state.notes, plan = plan, baseline = s.baseline,
-      interrupted = interrupted or nil, spec = s,
+      interrupted = interrupted or nil, spec = s, failures = state.failures,
     }
     M.last = res
     if state.lines then

@@ -210,6 +210,8 @@ T.test("a kernel that fails mid-sweep is noted and skipped, the others go on", f
   for _, n in ipairs(r.notes) do if n:find("test.flaky failed at n=1000", 1, true) then found = true end end
   T.ok(found, "failure noted")
   T.ok(r.notes[1]:find("test.broken failed while probing: ", 1, true), r.notes[1])
+  T.eq(#r.failures, 2, "both failures listed")
+  T.eq(#res.failures, 0)
 end)
 
 T.test("budget: a sweep finishes near its budget and says what it skipped", function()

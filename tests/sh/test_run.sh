@@ -67,6 +67,18 @@ print(#r.rows, #r.summary, lines, jl, r.rows[1].seed, r.context.command_line)' "
 expect_rc 0 "read back"
 expect_out '^12	4	17	16	7	.*run c\.scalar c\.simd -n 1e3,1e4' "12 reps + 4 summaries; csv header + 16; jsonl 16; seed 7"
 
+# a kernel that fails: noted, the others measured, exit 1
+cat >"$tmp/fail.lua" <<'EOF'
+mcpi.kernels.register{ name = "test.broken", fn = function() error("broken: always") end }
+os.exit(require("mcpi.runcmd").main({ [0] = "mcpi", "run", "c.scalar", "test.broken", "-n", "1000",
+  "--reps", "2", "--no-progress" }, 2), true)
+EOF
+run "$MCPI" script "$tmp/fail.lua"
+expect_rc 1 "a failing kernel makes run exit 1"
+expect_out '^c\.scalar +1000 +2 ' "the other kernel is measured and printed"
+expect_err 'kernel test\.broken failed while probing: .*broken: always; skipped' "the failure is named"
+expect_err '1 kernel failure\(s\)' "and counted"
+
 # the progress bar: on when asked for (by default only on a terminal)
 run "$MCPI" run c.scalar -n 1e3,1e4 --reps 3 --progress
 expect_rc 0 "run --progress"
