@@ -1,6 +1,7 @@
 --- mcpi: the library. Submodules load on first use, so `mcpi -e ''` stays fast.
 --   mcpi.kernels  registry of kernels      mcpi.util   argument checks
 --   mcpi.capi     the C API (ffi.C)
+--   mcpi.plot     SVG charts          mcpi.report HTML report   mcpi.svg  SVG writer
 local M = { _VERSION = "mcpi 0.1.0" }
 
 -- name -> module, or {module, field}
@@ -8,6 +9,9 @@ local lazy = {
   kernels = "mcpi.kernels",
   util = "mcpi.util",
   capi = "mcpi.capi",
+  plot = "mcpi.plot",
+  report = "mcpi.report",
+  svg = "mcpi.svg",
 }
 
 setmetatable(M, {
