@@ -429,6 +429,13 @@ function Chart:draw_legend()
   if n == 0 then return end
   local d = self.d
   local rowh = 22
+  local fit = floor((H - Y0 - 30) / rowh)
+  if n > fit then  -- more kernels than rows: the last row says how many are left out
+    local more = n - fit + 1
+    for i = n, fit, -1 do self.legend[i] = nil end
+    self.legend[fit] = { kind = "none", label = format("\226\128\166 and %d more", more) }
+    n = fit
+  end
   local h = n * rowh + 12
   d:open("g", { class = "legend" })
   d:el("rect", { x = LEGEND_X, y = Y0, width = W - LEGEND_X - 8, height = h, fill = "#ffffff",
@@ -892,6 +899,9 @@ function M.chart_throughput(S, opts)
   local slot = min(46, (Y1 - Y0 - 16) / #rows)
   local top = Y0 + (Y1 - Y0 - slot * #rows) / 2
   local bh = slot * 0.62
+  -- many kernels: smaller labels so neighbours do not overlap
+  local fs = min(14, max(8, slot * 0.75))
+  local fstyle = fs < 14 and format("font-size:%spx", svg.num(fs)) or nil
   d:open("g", { class = "grid", stroke = "#e4e4e4" })
   for _, t in ipairs(xa.ticks) do
     if t.major then d:el("line", { x1 = t.pos, y1 = Y0, x2 = t.pos, y2 = Y1 }) end
@@ -921,7 +931,7 @@ function M.chart_throughput(S, opts)
       ["fill-opacity"] = 0.9 })
     c:marker(bx0 - 12, yc, style, { class = "key" })
     local name = M.truncate(r.name, 16)
-    d:el("text", { x = bx0 - 22, y = yc + 5, ["text-anchor"] = "end", class = "lab" }, name)
+    d:el("text", { x = bx0 - 22, y = yc + fs * 0.35, ["text-anchor"] = "end", class = "lab", style = fstyle }, name)
     local label = format("%s samples/s", M.si(r.sps))
     if r.name == base then
       label = label .. "  (baseline)"
@@ -931,7 +941,7 @@ function M.chart_throughput(S, opts)
       label = label .. format("  \195\151%s", sx)
     end
     if not cn then label = label .. format("  at N=%s", M.ntext(r.n)) end
-    d:el("text", { x = xe + 8, y = yc + 5, class = "lab speedup" }, label)
+    d:el("text", { x = xe + 8, y = yc + fs * 0.35, class = "lab speedup", style = fstyle }, label)
     d:close()
   end
   return c:finish()

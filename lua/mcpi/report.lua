@@ -45,6 +45,7 @@ h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:1px soli
 p.lead{color:#555;margin-top:0}
 table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
 th,td{padding:.25em .6em;border-bottom:1px solid #e2e2e2;text-align:right;vertical-align:top}
+td{white-space:nowrap}
 th{background:#f3f3f3;position:sticky;top:0}
 td.k,th.k{text-align:left}
 table.kv td{text-align:left}table.kv td:first-child{color:#555;white-space:nowrap}

@@ -159,6 +159,27 @@ for fi, file in ipairs(files) do
   end)
 end
 
+T.test("hostile kernel names and 25 kernels: well-formed, legend capped", function()
+  local rows = {}
+  for i = 1, 25 do
+    local name = i == 1 and "a<b>&\"c'\0\255/../x" or ("k" .. i)
+    for d = 1, 3 do
+      rows[#rows + 1] = { row = "summary", kernel = name, n = 10 ^ d, seconds_median = i * 10 ^ d * 1e-9,
+        rms_err = 1.64 / math.sqrt(10 ^ d), samples_per_s_median = 1e9 / i }
+    end
+  end
+  local dir = tmp .. "/hostile"
+  local paths = assert(plot.write({ schema = "mcpi/1", results = rows }, dir))
+  T.eq(#paths, 4 + 2 * 25)
+  T.eq(paths[5], dir .. "/time_a_b___c____.._x.svg", "file name made safe")
+  for _, p in ipairs(paths) do
+    T.ok(sh(string.format("xmllint --noout '%s'", p)), "well-formed: " .. p)
+  end
+  local fh = assert(io.open(dir .. "/time_all.svg")); local text = fh:read("*a"); fh:close()
+  T.ok(text:find("\226\128\166 and 7 more", 1, true), "legend says what it left out")
+  T.ok(text:find('data-kernel="a&lt;b&gt;&amp;&quot;c&#39;\239\191\189/../x"', 1, true), "name escaped")
+end)
+
 T.test("charts rendered", function() T.ok(total >= 30, "rendered " .. total) end)
 
 os.execute("rm -rf '" .. tmp .. "'")
