@@ -11,7 +11,7 @@
 local svg = require "mcpi.svg"
 local util = require "mcpi.util"
 
-local type, tostring, tonumber, pairs, ipairs, select = type, tostring, tonumber, pairs, ipairs, select
+local type, tostring, tonumber, pairs, ipairs = type, tostring, tonumber, pairs, ipairs
 local format, concat, sort = string.format, table.concat, table.sort
 local floor, ceil, sqrt, log10, abs, max, min = math.floor, math.ceil, math.sqrt, math.log10,
   math.abs, math.max, math.min
