@@ -582,13 +582,18 @@ function Chart:draw_reps(points, field, color)
   return any, zero
 end
 
--- A reference line y = f(x) over the x domain, clipped to the plot area.
-function Chart:curve(f, a)
+-- A reference line y = f(x) over the x domain (or [xmin, xmax] of it),
+-- clipped to the plot area.
+function Chart:curve(f, a, xmin, xmax)
   local xa = self.xa
   local pix = {}
   local steps = 40
+  local lo, hi = xa.lo, xa.hi
+  if positive(xmin) and positive(xmax) and xmin < xmax then
+    lo, hi = max(lo, log10(xmin)), min(hi, log10(xmax))
+  end
   for i = 0, steps do
-    local lx = xa.lo + (xa.hi - xa.lo) * i / steps
+    local lx = lo + (hi - lo) * i / steps
     local y = f(10 ^ lx)
     if positive(y) then pix[#pix + 1] = { xa.map(10 ^ lx), self.ya.map(y) } end
   end
@@ -663,7 +668,7 @@ function M.chart_time(S, k, opts)
   local fit = fit_for(opts.results or {}, k.name, "seconds")
   if fit then
     c:curve(function(n) return fit.a * n ^ fit.b end, { stroke = "#777777", ["stroke-width"] = 1.4,
-      ["stroke-dasharray"] = "6 4", class = "fit" })
+      ["stroke-dasharray"] = "6 4", class = "fit" }, fin(fit.n_min), fin(fit.n_max))
   end
   local reps = c:draw_reps(k.points, "rep_t", style.color)
   c:draw_series(pts, style, k.name, { metric = "seconds_median" })
@@ -710,7 +715,7 @@ function M.chart_error(S, k, opts)
   local fit = fit_for(opts.results or {}, k.name, "abs_err")
   if fit then
     c:curve(function(n) return fit.a * n ^ fit.b end, { stroke = "#777777", ["stroke-width"] = 1.4,
-      ["stroke-dasharray"] = "2 3", class = "fit" })
+      ["stroke-dasharray"] = "2 3", class = "fit" }, fin(fit.n_min), fin(fit.n_max))
   end
   local reps, z3 = c:draw_reps(k.points, "rep_e", style.color)
   -- median first: with one repetition it equals the RMS, and the filled

@@ -283,6 +283,21 @@ T.test("time per kernel: CI whiskers span the file's CI; the fit is drawn", func
   T.ok(not K["time_k.fast.svg"]:find('class="fit"', 1, true), "no fit line without a fit")
 end)
 
+T.test("fit line spans the fit's n_min..n_max, not beyond", function()
+  local t = load("tests/data/plot_known.json")
+  t.fits = { { kernel = "k.slow", metric = "seconds", a = 1e-8, b = 1, r2 = 1, n_points = 2, n_min = 1e4, n_max = 1e5 } }
+  local text = charts_by_name(t)["time_k.slow.svg"]
+  local ax = axes(text)
+  local d = text:match('<path class="fit" clip%-path="[^"]*" d="([^"]*)"')
+  T.ok(d, "fit path")
+  local x1, y1 = d:match("^M(%S+) (%S+)")
+  local x2, y2 = d:match("L(%S+) (%S+)$")
+  T.near(tonumber(x1), pixel(ax.x, 1e4), 0.02, "starts at n_min")
+  T.near(tonumber(x2), pixel(ax.x, 1e5), 0.02, "ends at n_max")
+  T.near(tonumber(y1), pixel(ax.y, 1e-4), 0.02, "a*n_min^b")
+  T.near(tonumber(y2), pixel(ax.y, 1e-3), 0.02, "a*n_max^b")
+end)
+
 T.test("error_all: RMS points and the 1.64/sqrt(N) line through its value", function()
   local text = K["error_all.svg"]
   local ax = axes(text)

@@ -1,4 +1,6 @@
--- Every chart of a realistic synthetic file and of the edge-case fixtures is
+-- Every chart of a realistic synthetic file, of a file written by the
+-- measurement code (plot_measured.json, a real run of c.scalar and lua.jit)
+-- and of the edge-case fixtures is
 -- well-formed XML (xmllint --noout) and renders with rsvg-convert to a PNG
 -- that is not blank: the PNG is decoded here (zlib through the FFI) and must
 -- have >= 2% non-white pixels in >= 3 distinct colours (a chart with no data,
@@ -130,7 +132,7 @@ T.test("synthetic realistic results file", function()
     "tests/data/plot_gen.lua")
 end)
 
-local files = { gen, "tests/data/plot_known.json", "tests/data/plot_one.json",
+local files = { gen, "tests/data/plot_known.json", "tests/data/plot_one.json", "tests/data/plot_measured.json",
   "tests/data/plot_nan.json", "tests/data/plot_missing.json" }
 local total = 0
 for fi, file in ipairs(files) do
