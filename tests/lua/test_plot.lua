@@ -3,7 +3,6 @@
 -- handling of bad input.
 local T = dofile("tests/harness.lua")
 local plot = require "mcpi.plot"
-local cjson = require "cjson"
 
 local function load(path) return assert(plot.read(path)) end
 
