@@ -3,6 +3,7 @@
 --   mcpi.capi     the C API (ffi.C)
 --   mcpi.kernel(name), mcpi.timed/accuracy/throughput/repeat/jitstats (decorators),
 --   mcpi.sweep{...}, mcpi.logspace(a, b), mcpi.load(path) (results JSON), mcpi.stats
+--   mcpi.plot     SVG charts          mcpi.report HTML report   mcpi.svg  SVG writer
 local M = { _VERSION = "mcpi 0.1.0" }
 
 -- name -> module, or {module, field}
@@ -26,6 +27,9 @@ local lazy = {
   sweep = { "mcpi.sweep", "run" },
   logspace = { "mcpi.sweep", "logspace" },
   load = { "mcpi.sweep", "load" },
+  plot = "mcpi.plot",
+  report = "mcpi.report",
+  svg = "mcpi.svg",
 }
 
 setmetatable(M, {

@@ -1,0 +1,1270 @@
+--- mcpi.plot: SVG charts from a results table (schema mcpi/1), no Python.
+--   local plot = require "mcpi.plot"
+--   local t = assert(plot.read("results/sweep.json"))
+--   local files = assert(plot.write(t, "results/charts"))
+-- Charts (file names under DIR):
+--   time_<kernel>.svg  error_<kernel>.svg   one pair per kernel (median, 95% CI)
+--   time_all.svg  error_all.svg             all kernels; error with 1.64/sqrt(N)
+--   throughput.svg                          samples/s at the largest common N, speed-ups
+--   front.svg                               |error| vs time, the Pareto front marked
+-- Loading this module registers the `mcpi plot` command.
+local svg = require "mcpi.svg"
+local util = require "mcpi.util"
+
+local type, tostring, tonumber, pairs, ipairs = type, tostring, tonumber, pairs, ipairs
+local format, concat, sort = string.format, table.concat, table.sort
+local floor, ceil, sqrt, log10, abs, max, min = math.floor, math.ceil, math.sqrt, math.log10,
+  math.abs, math.max, math.min
+local huge, pi = math.huge, math.pi
+local io_open, os_rename, os_remove = io.open, os.rename, os.remove
+
+local M = {}
+
+M.SCHEMA = "mcpi/1"
+
+-- Okabe & Ito (2008), ordered so the first kernels get the colours that stay
+-- apart under every common colour-vision deficiency; yellow last (weak on white).
+M.PALETTE = { "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442" }
+-- Marker shapes (7, coprime with 8 colours, so 56 kernels get distinct pairs).
+local MARKERS = {
+  { "circle", "M-5 0 A5 5 0 1 0 5 0 A5 5 0 1 0 -5 0 Z" },
+  { "square", "M-4.5 -4.5 H4.5 V4.5 H-4.5 Z" },
+  { "triangle", "M0 -6 L5.5 4 L-5.5 4 Z" },
+  { "diamond", "M0 -6.5 L5 0 L0 6.5 L-5 0 Z" },
+  { "triangle-down", "M0 6 L5.5 -4 L-5.5 -4 Z" },
+  { "hexagon", "M-5 0 L-2.5 -4.5 L2.5 -4.5 L5 0 L2.5 4.5 L-2.5 4.5 Z" },
+  { "star", "M0 -6.5 L1.6 -2.1 L6.2 -2 L2.5 0.8 L3.8 5.3 L0 2.6 L-3.8 5.3 L-2.5 0.8 L-6.2 -2 L-1.6 -2.1 Z" },
+}
+M.MARKERS = {}
+for i, m in ipairs(MARKERS) do M.MARKERS[i] = m[1] end
+
+local P_HIT = pi / 4
+local SIGMA1 = 4 * sqrt(P_HIT * (1 - P_HIT))  -- 1.642...: sigma_theory * sqrt(N)
+
+-- Layout of every chart (pixels); 800 wide, readable at that size.
+local W, H = 800, 520
+local X0, X1, Y0, Y1 = 92, 598, 58, 432
+local LEGEND_X = 616
+
+-- -- Errors ------------------------------------------------------------------
+
+local DataError = { __tostring = function(e) return e.msg end }
+local function data_error(msg)  -- exit 1, one line, no traceback
+  error(setmetatable({ exit = 1, msg = msg }, DataError), 0)
+end
+
+-- -- Reading -----------------------------------------------------------------
+
+--- Read and decode a results file. Returns the table, or nil, err, code where
+-- code is 2 when the file cannot be opened (a usage error) and 1 when its
+-- contents are wrong (not JSON, wrong schema). The one place that parses JSON,
+-- so it can be swapped for mcpi.load.
+function M.read(path)
+  util.check(path, "string", "plot.read: path")
+  local fh, err = io_open(path, "rb")
+  if not fh then
+    return nil, format("cannot open '%s': %s", path, tostring(err):gsub("^[^:]*: ", "")), 2
+  end
+  local text = fh:read("*a")
+  fh:close()
+  if not text then return nil, format("cannot read '%s' (is it a directory?)", path), 2 end
+  local t, jerr = require("cjson.safe").decode(text)
+  if t == nil then
+    return nil, format("'%s' is not JSON (%s)", path, tostring(jerr)), 1
+  end
+  local ok, verr = M.check(t)
+  if not ok then return nil, format("'%s': %s", path, verr), 1 end
+  return t
+end
+
+--- Check that t looks like an mcpi/1 results table. Returns true, or nil, err.
+function M.check(t)
+  if type(t) ~= "table" then return nil, "not a results object (expected a JSON object)" end
+  if t.schema == nil or type(t.schema) ~= "string" then
+    return nil, format("no schema field (expected \"schema\": \"%s\")", M.SCHEMA)
+  end
+  if t.schema ~= M.SCHEMA then
+    return nil, format("schema '%s' is not supported (expected '%s')", t.schema, M.SCHEMA)
+  end
+  if type(t.results) ~= "table" then
+    return nil, "no results array (expected \"results\": [rows])"
+  end
+  if #t.results == 0 then return nil, "the results array is empty: nothing to plot" end
+  return true
+end
+
+-- -- Collecting the data -----------------------------------------------------
+
+-- A finite number, or nil (cjson's null, strings, NaN/inf and tables are absent).
+local function fin(v)
+  if type(v) == "number" and v == v and v ~= huge and v ~= -huge then return v end
+  return nil
+end
+
+local function median(xs)
+  local n = #xs
+  if n == 0 then return nil end
+  local s = {}
+  for i = 1, n do s[i] = xs[i] end
+  sort(s)
+  if n % 2 == 1 then return s[(n + 1) / 2] end
+  return (s[n / 2] + s[n / 2 + 1]) / 2
+end
+
+local function count_of(v)  -- n may be a number or a string of digits
+  if type(v) == "string" and v:match("^%d+$") then v = tonumber(v) end
+  v = fin(v)
+  if v and v >= 1 then return v end
+  return nil
+end
+
+--- Turn a results table into per-kernel series: returns
+-- { kernels = { {name, index, points = { {n, t, t_lo, t_hi, rms, rms_lo, rms_hi,
+--   med, sps, sigma, rep_t = {...}, rep_e = {...}} ... sorted by n} } ... },
+--   notes = {strings} }. Summary rows are preferred; rep rows fill what they lack.
+-- Returns nil, err when nothing in t can be plotted.
+function M.collect(t)
+  local ok, err = M.check(t)
+  if not ok then return nil, err end
+  local byname, kernels = {}, {}
+  local skipped, nonfinite, unknown_row = 0, 0, 0
+  for _, row in ipairs(t.results) do
+    local name = type(row) == "table" and row.kernel
+    local n = type(row) == "table" and count_of(row.n)
+    if type(name) ~= "string" or name == "" or not n then
+      skipped = skipped + 1
+    else
+      local k = byname[name]
+      if not k then
+        k = { name = name, index = #kernels + 1, bypoint = {} }
+        byname[name] = k
+        kernels[#kernels + 1] = k
+      end
+      local p = k.bypoint[n]
+      if not p then
+        p = { n = n, rep_t = {}, rep_e = {}, rep_sps = {} }
+        k.bypoint[n] = p
+      end
+      if type(row.nonfinite) == "table" then nonfinite = nonfinite + #row.nonfinite end
+      if row.row == "summary" then
+        p.summary = row
+      elseif row.row == "rep" or row.row == nil then
+        p.rep_t[#p.rep_t + 1] = fin(row.seconds)
+        p.rep_e[#p.rep_e + 1] = fin(row.abs_err)
+        p.rep_sps[#p.rep_sps + 1] = fin(row.samples_per_s)
+      else
+        unknown_row = unknown_row + 1
+      end
+    end
+  end
+  local out, notes = {}, {}
+  local empty = {}
+  for _, k in ipairs(kernels) do
+    local pts = {}
+    for n, p in pairs(k.bypoint) do
+      local s = p.summary or {}
+      p.t = fin(s.seconds_median) or median(p.rep_t)
+      p.t_lo, p.t_hi = fin(s.seconds_ci_lo), fin(s.seconds_ci_hi)
+      if not (p.t_lo and p.t_hi and p.t_lo <= p.t_hi) then p.t_lo, p.t_hi = nil, nil end
+      p.med = fin(s.abs_err_median) or median(p.rep_e)
+      p.rms = fin(s.rms_err)
+      if not p.rms and #p.rep_e > 0 then
+        local ss = 0
+        for _, e in ipairs(p.rep_e) do ss = ss + e * e end
+        p.rms = sqrt(ss / #p.rep_e)
+      end
+      p.rms_lo, p.rms_hi = fin(s.rms_err_ci_lo), fin(s.rms_err_ci_hi)
+      if not (p.rms_lo and p.rms_hi and p.rms_lo <= p.rms_hi) then p.rms_lo, p.rms_hi = nil, nil end
+      p.sps = fin(s.samples_per_s_median) or median(p.rep_sps)
+      if not p.sps and p.t and p.t > 0 then p.sps = n / p.t end
+      p.sigma = fin(s.sigma_theory) or SIGMA1 / sqrt(n)
+      p.reps = fin(s.reps) or #p.rep_t
+      p.threads = s.threads
+      p.summary = nil
+      if p.t or p.med or p.rms or p.sps then pts[#pts + 1] = p end
+    end
+    sort(pts, function(a, b) return a.n < b.n end)
+    if #pts > 0 then
+      out[#out + 1] = { name = k.name, index = #out + 1, points = pts }
+    else
+      empty[#empty + 1] = k.name
+    end
+  end
+  if skipped > 0 then
+    notes[#notes + 1] = format("%d row%s without a kernel name or a positive n skipped",
+      skipped, skipped == 1 and "" or "s")
+  end
+  if unknown_row > 0 then
+    notes[#notes + 1] = format("%d row%s of unknown kind skipped", unknown_row, unknown_row == 1 and "" or "s")
+  end
+  if nonfinite > 0 then
+    notes[#notes + 1] = format("%d non-finite value%s (NaN/inf, written as null) not shown",
+      nonfinite, nonfinite == 1 and "" or "s")
+  end
+  if #empty > 0 then
+    notes[#notes + 1] = format("no finite values for kernel%s %s", #empty == 1 and "" or "s",
+      concat(empty, ", "))
+  end
+  if #out == 0 then
+    return nil, "no plottable rows (each row needs a kernel, a positive n and seconds or abs_err)"
+      .. (#notes > 0 and ("; " .. concat(notes, "; ")) or "")
+  end
+  return { kernels = out, notes = notes }
+end
+
+-- -- Number formatting -------------------------------------------------------
+
+local SUP = "&#8722;"  -- the minus sign, as an XML character reference
+
+-- 10^k as SVG markup: a superscript tspan. Raw markup (no user text in it).
+local function pow10_markup(k, mult)
+  local e = k < 0 and (SUP .. tostring(-k)) or tostring(k)
+  local head = mult and mult ~= 1 and (tostring(mult) .. "&#215;10") or "10"
+  return format('%s<tspan dy="-0.55em" font-size="72%%">%s</tspan>', head, e)
+end
+
+--- A number with 3 significant digits and an SI prefix: 1.23 G, 456 k, 7.89 m.
+function M.si(v)
+  if not fin(v) then return "n/a" end
+  if v == 0 then return "0" end
+  local prefixes = { [-4] = "p", [-3] = "n", [-2] = "\194\181", [-1] = "m", [0] = "",
+    [1] = "k", [2] = "M", [3] = "G", [4] = "T", [5] = "P" }
+  local e = floor(log10(abs(v)) / 3)
+  e = max(-4, min(5, e))
+  local m = v / 10 ^ (3 * e)
+  local s
+  if abs(m) >= 99.95 then s = format("%.0f", m)
+  elseif abs(m) >= 9.995 then s = format("%.1f", m)
+  else s = format("%.2f", m) end
+  return s .. (prefixes[e] ~= "" and (" " .. prefixes[e]) or "")
+end
+
+--- A duration in seconds for labels: "12.3 ms", "456 ns", "1.50 s".
+function M.duration(s)
+  if not fin(s) then return "n/a" end
+  local v = M.si(s)
+  if v:match("[%a\194\181]$") then return v .. "s" end
+  return v .. " s"
+end
+
+--- s cut to at most n characters (UTF-8 aware), with an ellipsis when cut.
+function M.truncate(s, n)
+  local count, cut = 0, nil
+  for i = 1, #s do
+    local b = s:byte(i)
+    if b < 0x80 or b >= 0xC0 then
+      count = count + 1
+      if count == n then cut = i end
+    end
+  end
+  if count <= n then return s end
+  return s:sub(1, cut - 1) .. "\226\128\166"
+end
+
+-- -- Axes --------------------------------------------------------------------
+
+--- A log10 axis over [vmin, vmax] (both > 0) mapped onto pixels [p0, p1]:
+-- returns { lo, hi (log10 of the domain), map(v) -> pixel, ticks = {{value,
+-- pos, label (markup), major}} }. The domain spans at least one decade and is
+-- padded by 4% so points never sit on the frame. Ticks are at decades; when
+-- fewer than two decades fall inside, 2x and 5x ticks are labelled too; when
+-- more than 10, every second (or third...) decade is labelled.
+function M.log_axis(vmin, vmax, p0, p1)
+  if not (fin(vmin) and fin(vmax) and vmin > 0 and vmax > 0) then
+    error("plot.log_axis: vmin and vmax must be positive finite numbers", 2)
+  end
+  if vmin > vmax then vmin, vmax = vmax, vmin end
+  local lo, hi = log10(vmin), log10(vmax)
+  if hi - lo < 1 then
+    local c = (lo + hi) / 2
+    lo, hi = c - 0.5, c + 0.5
+  end
+  local pad = (hi - lo) * 0.04
+  lo, hi = lo - pad, hi + pad
+  local ax = { lo = lo, hi = hi, p0 = p0, p1 = p1 }
+  local span = hi - lo
+  function ax.map(v)
+    return p0 + (log10(v) - lo) / span * (p1 - p0)
+  end
+  local ticks = {}
+  local klo, khi = ceil(lo - 1e-9), floor(hi + 1e-9)
+  local ndec = khi - klo + 1
+  local step = 1
+  if ndec > 10 then step = ceil(ndec / 9) end
+  for k = floor(lo), ceil(hi) do
+    for m = 1, 9 do
+      local v = m * 10 ^ k
+      local lv = log10(v)
+      if lv >= lo - 1e-9 and lv <= hi + 1e-9 then
+        local labelled = (m == 1 and k % step == 0) or (ndec < 2 and (m == 2 or m == 5))
+        if m == 1 or labelled or ndec <= 8 then
+          ticks[#ticks + 1] = { value = v, pos = ax.map(v), major = labelled or m == 1,
+            label = labelled and pow10_markup(k, m) or nil, k = k, m = m }
+        end
+      end
+    end
+  end
+  ax.ticks = ticks
+  return ax
+end
+
+-- -- Drawing helpers ---------------------------------------------------------
+
+local function style_of(index)
+  local c = M.PALETTE[(index - 1) % #M.PALETTE + 1]
+  local m = (index - 1) % #MARKERS + 1
+  return { color = c, marker = m }
+end
+M.style_of = style_of
+
+-- A chart under construction: the document, its id prefix and legend entries.
+local Chart = {}
+Chart.__index = Chart
+
+local function new_chart(id, title, subtitle)
+  local d = svg.doc(W, H, { title = title, class = "mcpi-chart" })
+  local c = setmetatable({ d = d, id = id, legend = {}, notes = {} }, Chart)
+  d:open("defs")
+  for i, m in ipairs(MARKERS) do
+    d:el("path", { id = id .. "-m" .. i, d = m[2] })
+  end
+  d:open("clipPath", { id = id .. "-clip" })
+  d:el("rect", { x = X0, y = Y0, width = X1 - X0, height = Y1 - Y0 })
+  d:close()
+  d:close()
+  -- Scoped under the root's class: inlined into HTML, a <style> applies to
+  -- the whole page.
+  d:raw('<style>.mcpi-chart text{fill:#222;font-size:13px}.mcpi-chart .lab{font-size:14px}'
+    .. '.mcpi-chart .title{font-size:18px;font-weight:bold}.mcpi-chart .sub{font-size:12px;fill:#555}'
+    .. '.mcpi-chart .note{font-size:11.5px;fill:#555}</style>')
+  d:el("rect", { x = 0, y = 0, width = W, height = H, fill = "#ffffff" })
+  d:el("text", { x = X0, y = 26, class = "title" }, title)
+  if subtitle then d:el("text", { x = X0, y = 45, class = "sub" }, subtitle) end
+  return c
+end
+
+-- Grid, frame, ticks and axis labels for a log-log plot.
+function Chart:axes(xa, ya, xlabel, ylabel)
+  local d = self.d
+  self.xa, self.ya = xa, ya
+  d:open("g", { class = "grid", stroke = "#e4e4e4", ["stroke-width"] = 1 })
+  for _, t in ipairs(xa.ticks) do
+    if t.major then d:el("line", { x1 = t.pos, y1 = Y0, x2 = t.pos, y2 = Y1 }) end
+  end
+  for _, t in ipairs(ya.ticks) do
+    if t.major then d:el("line", { x1 = X0, y1 = t.pos, x2 = X1, y2 = t.pos }) end
+  end
+  d:close()
+  d:el("rect", { x = X0, y = Y0, width = X1 - X0, height = Y1 - Y0, fill = "none",
+    stroke = "#444", ["stroke-width"] = 1, class = "frame" })
+  d:open("g", { class = "axis x", ["data-scale"] = "log", ["data-lo"] = format("%.17g", 10 ^ xa.lo),
+    ["data-hi"] = format("%.17g", 10 ^ xa.hi), ["data-p0"] = xa.p0, ["data-p1"] = xa.p1 })
+  for _, t in ipairs(xa.ticks) do
+    local len = t.major and 6 or 3
+    d:open("g", { class = "tick", ["data-value"] = format("%.17g", t.value), ["data-pos"] = t.pos })
+    d:el("line", { x1 = t.pos, y1 = Y1, x2 = t.pos, y2 = Y1 + len, stroke = "#444" })
+    if t.label then
+      d:el("text", { x = t.pos, y = Y1 + 24, ["text-anchor"] = "middle" }, nil, t.label)
+    end
+    d:close()
+  end
+  d:close()
+  d:open("g", { class = "axis y", ["data-scale"] = "log", ["data-lo"] = format("%.17g", 10 ^ ya.lo),
+    ["data-hi"] = format("%.17g", 10 ^ ya.hi), ["data-p0"] = ya.p0, ["data-p1"] = ya.p1 })
+  for _, t in ipairs(ya.ticks) do
+    local len = t.major and 6 or 3
+    d:open("g", { class = "tick", ["data-value"] = format("%.17g", t.value), ["data-pos"] = t.pos })
+    d:el("line", { x1 = X0 - len, y1 = t.pos, x2 = X0, y2 = t.pos, stroke = "#444" })
+    if t.label then
+      d:el("text", { x = X0 - 9, y = t.pos + 5, ["text-anchor"] = "end" }, nil, t.label)
+    end
+    d:close()
+  end
+  d:close()
+  d:el("text", { x = (X0 + X1) / 2, y = Y1 + 50, ["text-anchor"] = "middle", class = "lab" }, xlabel)
+  d:el("text", { x = 0, y = 0, ["text-anchor"] = "middle", class = "lab",
+    transform = format("translate(20 %s) rotate(-90)", svg.num((Y0 + Y1) / 2)) }, ylabel)
+end
+
+-- A marker at pixel (x, y); attrs carry the data values for readers and tests.
+function Chart:marker(x, y, style, a)
+  a = a or {}
+  a["xlink:href"] = "#" .. self.id .. "-m" .. style.marker
+  a.x, a.y = x, y
+  a.fill = a.fill or style.color
+  a.stroke = a.stroke or (style.color == "#000000" and "#ffffff" or "#ffffff")
+  a["stroke-width"] = a["stroke-width"] or 0.8
+  a.class = a.class or "pt"
+  self.d:el("use", a)
+end
+
+-- A polyline through pixel points (only when there are two or more).
+function Chart:line(pix, a)
+  if #pix < 2 then return end
+  a = a or {}
+  a.d = svg.path(pix)
+  a.fill = "none"
+  self.d:el("path", a)
+end
+
+-- Vertical whisker from lo to hi (pixel y) at pixel x, with caps.
+function Chart:whisker(x, ylo, yhi, color, a)
+  a = a or {}
+  a.d = format("M%s %s V%s M%s %s H%s M%s %s H%s", svg.num(x), svg.num(ylo), svg.num(yhi),
+    svg.num(x - 4), svg.num(ylo), svg.num(x + 4), svg.num(x - 4), svg.num(yhi), svg.num(x + 4))
+  a.stroke = color
+  a["stroke-width"] = 1.4
+  a.fill = "none"
+  a.class = a.class or "ci"
+  self.d:el("path", a)
+end
+
+-- Legend entry kinds: "marker" (style), "line" (color, dash), "whisker", "dot".
+function Chart:add_legend(entry)
+  self.legend[#self.legend + 1] = entry
+end
+
+function Chart:draw_legend()
+  local n = #self.legend
+  if n == 0 then return end
+  local d = self.d
+  local rowh = 22
+  local fit = floor((H - Y0 - 30) / rowh)
+  if n > fit then  -- more kernels than rows: the last row says how many are left out
+    local more = n - fit + 1
+    for i = n, fit, -1 do self.legend[i] = nil end
+    self.legend[fit] = { kind = "none", label = format("\226\128\166 and %d more", more) }
+    n = fit
+  end
+  local h = n * rowh + 12
+  d:open("g", { class = "legend" })
+  d:el("rect", { x = LEGEND_X, y = Y0, width = W - LEGEND_X - 8, height = h, fill = "#ffffff",
+    stroke = "#bbbbbb", rx = 3 })
+  for i, e in ipairs(self.legend) do
+    local y = Y0 + 6 + (i - 0.5) * rowh
+    local x = LEGEND_X + 22
+    if e.kind == "marker" then
+      if e.line then
+        d:el("line", { x1 = x - 14, y1 = y, x2 = x + 14, y2 = y, stroke = e.style.color,
+          ["stroke-width"] = 1.8, ["stroke-dasharray"] = e.dash })
+      end
+      self:marker(x, y, e.style, { class = "legend-pt", fill = e.hollow and "#ffffff" or nil,
+        stroke = e.hollow and e.style.color or nil, ["stroke-width"] = e.hollow and 1.6 or nil })
+    elseif e.kind == "line" then
+      d:el("line", { x1 = x - 14, y1 = y, x2 = x + 14, y2 = y, stroke = e.color,
+        ["stroke-width"] = e.width or 1.8, ["stroke-dasharray"] = e.dash })
+    elseif e.kind == "whisker" then
+      self:whisker(x, y - 7, y + 7, e.color, { class = "legend-ci" })
+    elseif e.kind == "dot" then
+      d:el("circle", { cx = x - 5, cy = y - 2, r = 2, fill = e.color, ["fill-opacity"] = 0.45 })
+      d:el("circle", { cx = x + 4, cy = y + 2, r = 2, fill = e.color, ["fill-opacity"] = 0.45 })
+    elseif e.kind == "band" then
+      d:el("rect", { x = x - 14, y = y - 6, width = 28, height = 12, fill = e.color, ["fill-opacity"] = 0.3 })
+    end
+    local label = M.truncate(e.label, 20)
+    d:el("text", { x = LEGEND_X + 44, y = y + 4.5 }, label)
+  end
+  d:close()
+end
+
+function Chart:note(s)
+  self.notes[#self.notes + 1] = s
+end
+
+-- A message in the middle of the plot area (a chart with nothing to show).
+function Chart:empty(msg)
+  self.d:el("rect", { x = X0, y = Y0, width = X1 - X0, height = Y1 - Y0, fill = "#fafafa",
+    stroke = "#444" })
+  self.d:el("text", { x = (X0 + X1) / 2, y = (Y0 + Y1) / 2, ["text-anchor"] = "middle",
+    class = "lab empty" }, msg)
+end
+
+function Chart:finish()
+  self:draw_legend()
+  local y = H - 8 - (#self.notes - 1) * 15
+  for _, s in ipairs(self.notes) do
+    self.d:el("text", { x = 12, y = y, class = "note" }, "note: " .. s)
+    y = y + 15
+  end
+  return self.d:finish()
+end
+
+-- Values > 0 (finite) go on a log axis; others are counted.
+local function positive(v) return v and v > 0 and v < huge end
+
+-- Bounds over a list of {x, y, lo, hi} pixel-free points.
+local function bounds(pts, field_lo, field_hi, acc)
+  acc = acc or { min = huge, max = -huge }
+  for _, p in ipairs(pts) do
+    for _, f in ipairs({ field_lo, field_hi }) do
+      local v = p[f]
+      if positive(v) then
+        if v < acc.min then acc.min = v end
+        if v > acc.max then acc.max = v end
+      end
+    end
+  end
+  return acc
+end
+
+local function has(acc) return acc.min <= acc.max end
+
+-- Scale the data points of one series: returns list of {x=, y=, lo=, hi=, n=}
+-- with positive finite x and y, and how many were dropped for y <= 0.
+local function series(points, xf, yf, lof, hif)
+  local out, zero = {}, 0
+  for _, p in ipairs(points) do
+    local x, y = p[xf], p[yf]
+    if x and y then
+      if positive(x) and positive(y) then
+        local lo, hi = lof and p[lof], hif and p[hif]
+        if not (positive(lo) and positive(hi)) then lo, hi = nil, nil end
+        out[#out + 1] = { x = x, y = y, lo = lo, hi = hi, n = p.n }
+      else
+        zero = zero + 1
+      end
+    end
+  end
+  sort(out, function(a, b) return a.x < b.x end)
+  return out, zero
+end
+
+local function numattr(v) return v and format("%.17g", v) or nil end
+
+-- Draw one data series: line, whiskers, markers (with data-* attributes).
+function Chart:draw_series(pts, style, kernel, opts)
+  opts = opts or {}
+  local xa, ya = self.xa, self.ya
+  local d = self.d
+  d:open("g", { class = "series", ["data-kernel"] = kernel, ["data-metric"] = opts.metric })
+  if opts.line ~= false then
+    local pix = {}
+    for i, p in ipairs(pts) do pix[i] = { xa.map(p.x), ya.map(p.y) } end
+    self:line(pix, { stroke = style.color, ["stroke-width"] = 1.8, ["stroke-dasharray"] = opts.dash,
+      ["stroke-opacity"] = 0.85 })
+  end
+  for _, p in ipairs(pts) do
+    if p.lo and p.hi then
+      self:whisker(xa.map(p.x), ya.map(p.lo), ya.map(p.hi), style.color,
+        { ["data-lo"] = numattr(p.lo), ["data-hi"] = numattr(p.hi) })
+    end
+  end
+  for _, p in ipairs(pts) do
+    self:marker(xa.map(p.x), ya.map(p.y), style, {
+      ["data-x"] = numattr(p.x), ["data-y"] = numattr(p.y), ["data-n"] = numattr(p.n),
+      fill = opts.hollow and "#ffffff" or nil, stroke = opts.hollow and style.color or nil,
+      ["stroke-width"] = opts.hollow and 1.6 or nil,
+    })
+  end
+  d:close()
+end
+
+-- Faint dots for individual repetitions (x = n, ys = list of values).
+function Chart:draw_reps(points, field, color)
+  local xa, ya = self.xa, self.ya
+  local d = self.d
+  local any, zero = false, 0
+  d:open("g", { class = "reps", fill = color, ["fill-opacity"] = 0.4 })
+  for _, p in ipairs(points) do
+    local vals = p[field]
+    if #vals > 1 then
+      for _, v in ipairs(vals) do
+        if positive(v) then
+          d:el("circle", { cx = xa.map(p.n), cy = ya.map(v), r = 2 })
+          any = true
+        else
+          zero = zero + 1
+        end
+      end
+    end
+  end
+  d:close()
+  return any, zero
+end
+
+-- A reference line y = f(x) over the x domain (or [xmin, xmax] of it),
+-- clipped to the plot area.
+function Chart:curve(f, a, xmin, xmax)
+  local xa = self.xa
+  local pix = {}
+  local steps = 40
+  local lo, hi = xa.lo, xa.hi
+  if positive(xmin) and positive(xmax) and xmin < xmax then
+    lo, hi = max(lo, log10(xmin)), min(hi, log10(xmax))
+  end
+  for i = 0, steps do
+    local lx = lo + (hi - lo) * i / steps
+    local y = f(10 ^ lx)
+    if positive(y) then pix[#pix + 1] = { xa.map(10 ^ lx), self.ya.map(y) } end
+  end
+  a = a or {}
+  a["clip-path"] = format("url(#%s-clip)", self.id)
+  self:line(pix, a)
+end
+
+local function plural(n, word)
+  return format("%d %s%s", n, word, n == 1 and "" or "s")
+end
+
+-- -- The charts --------------------------------------------------------------
+
+local function fit_for(t, kernel, metric)
+  if type(t.fits) ~= "table" then return nil end
+  for _, f in ipairs(t.fits) do
+    if type(f) == "table" and f.kernel == kernel and f.metric == metric
+      and positive(fin(f.a)) and fin(f.b) and (f.model == nil or f.model == "power") then
+      return f
+    end
+  end
+  return nil
+end
+
+local SUPDIGIT = { ["0"] = "\226\129\176", ["1"] = "\194\185", ["2"] = "\194\178", ["3"] = "\194\179",
+  ["4"] = "\226\129\180", ["5"] = "\226\129\181", ["6"] = "\226\129\182", ["7"] = "\226\129\183",
+  ["8"] = "\226\129\184", ["9"] = "\226\129\185", ["-"] = "\226\129\187" }
+
+--- N as plain text: powers of ten as 10 with a superscript exponent, others in digits.
+function M.ntext(n)
+  if positive(n) then
+    local k = floor(log10(n) + 0.5)
+    if 10 ^ k == n then return "10" .. tostring(k):gsub(".", SUPDIGIT) end
+  end
+  return util.fmtnum(n)
+end
+
+local function n_range(k)
+  local a, b = k.points[1].n, k.points[#k.points].n
+  if a == b then return format("N = %s", M.ntext(a)) end
+  return format("N = %s .. %s", M.ntext(a), M.ntext(b))
+end
+
+local function fit_label(fit)
+  return format("fit \226\136\157 N^%s", format("%.2f", fit.b):gsub("^%-", "\226\136\146"))
+end
+
+local XLABEL = "N (samples per call)"
+
+--- Time vs N for one kernel k (from collect()): median, 95% CI whiskers,
+-- repetitions as dots, the fitted power law when the results hold one.
+function M.chart_time(S, k, opts)
+  opts = opts or {}
+  local style = style_of(k.index)
+  local c = new_chart(opts.id or "t" .. k.index, format("%s: time vs N", k.name),
+    format("median of repetitions, 95%% CI of the median as whiskers; %s", n_range(k)))
+  local pts, zero = series(k.points, "n", "t", "t_lo", "t_hi")
+  if #pts == 0 then
+    c:empty(format("no finite time values for %s", k.name))
+    return c:finish()
+  end
+  local xb = bounds(pts, "x", "x")
+  local yb = bounds(pts, "y", "y")
+  bounds(pts, "lo", "hi", yb)
+  for _, p in ipairs(k.points) do
+    for _, v in ipairs(p.rep_t) do
+      if positive(v) then yb.min, yb.max = min(yb.min, v), max(yb.max, v) end
+    end
+  end
+  c:axes(M.log_axis(xb.min, xb.max, X0, X1), M.log_axis(yb.min, yb.max, Y1, Y0), XLABEL, "time per call (s)")
+  local fit = fit_for(opts.results or {}, k.name, "seconds")
+  if fit then
+    c:curve(function(n) return fit.a * n ^ fit.b end, { stroke = "#777777", ["stroke-width"] = 1.4,
+      ["stroke-dasharray"] = "6 4", class = "fit" }, fin(fit.n_min), fin(fit.n_max))
+  end
+  local reps = c:draw_reps(k.points, "rep_t", style.color)
+  c:draw_series(pts, style, k.name, { metric = "seconds_median" })
+  c:add_legend({ kind = "marker", style = style, line = true, label = "median time" })
+  if pts[1].lo or pts[#pts].lo then c:add_legend({ kind = "whisker", color = style.color, label = "95% CI" }) end
+  if reps then c:add_legend({ kind = "dot", color = style.color, label = "repetitions" }) end
+  if fit then
+    c:add_legend({ kind = "line", color = "#777777", dash = "6 4",
+      label = fit_label(fit) })
+    if fin(fit.r2) then c:add_legend({ kind = "line", color = "#ffffff", label = format("  R\194\178 = %.4f", fit.r2) }) end
+  end
+  if zero > 0 then c:note(format("%s with time <= 0 not shown (log scale)", plural(zero, "point"))) end
+  return c:finish()
+end
+
+--- |error| vs N for one kernel: RMS error with its 95% CI, median |error|,
+-- the repetitions, and the theoretical sigma = 1.64/sqrt(N).
+function M.chart_error(S, k, opts)
+  opts = opts or {}
+  local style = style_of(k.index)
+  local c = new_chart(opts.id or "e" .. k.index, format("%s: |error| vs N", k.name),
+    format("|estimate - pi|: RMS over repetitions (95%% CI whiskers), median; %s", n_range(k)))
+  local rms, z1 = series(k.points, "n", "rms", "rms_lo", "rms_hi")
+  local med, z2 = series(k.points, "n", "med")
+  if #rms == 0 and #med == 0 then
+    c:empty(format("no finite |error| values for %s", k.name))
+    return c:finish()
+  end
+  local xb = bounds(rms, "x", "x")
+  bounds(med, "x", "x", xb)
+  local yb = bounds(rms, "y", "y")
+  bounds(rms, "lo", "hi", yb)
+  bounds(med, "y", "y", yb)
+  for _, p in ipairs(k.points) do
+    for _, v in ipairs(p.rep_e) do
+      if positive(v) then yb.min, yb.max = min(yb.min, v), max(yb.max, v) end
+    end
+  end
+  yb.min = min(yb.min, SIGMA1 / sqrt(xb.max))
+  yb.max = max(yb.max, SIGMA1 / sqrt(xb.min))
+  c:axes(M.log_axis(xb.min, xb.max, X0, X1), M.log_axis(yb.min, yb.max, Y1, Y0), XLABEL, "|error| (absolute, of pi)")
+  c:curve(function(n) return SIGMA1 / sqrt(n) end, { stroke = "#000000", ["stroke-width"] = 1.4,
+    ["stroke-dasharray"] = "7 4", class = "theory" })
+  local fit = fit_for(opts.results or {}, k.name, "abs_err")
+  if fit then
+    c:curve(function(n) return fit.a * n ^ fit.b end, { stroke = "#777777", ["stroke-width"] = 1.4,
+      ["stroke-dasharray"] = "2 3", class = "fit" }, fin(fit.n_min), fin(fit.n_max))
+  end
+  local reps, z3 = c:draw_reps(k.points, "rep_e", style.color)
+  -- median first: with one repetition it equals the RMS, and the filled
+  -- RMS marker on top still shows the ring around it
+  if #med > 0 then c:draw_series(med, style, k.name, { metric = "abs_err_median", line = false, hollow = true }) end
+  if #rms > 0 then c:draw_series(rms, style, k.name, { metric = "rms_err" }) end
+  if #rms > 0 then c:add_legend({ kind = "marker", style = style, line = true, label = "RMS error" }) end
+  if rms[1] and (rms[1].lo or rms[#rms].lo) then c:add_legend({ kind = "whisker", color = style.color, label = "95% CI of RMS" }) end
+  if #med > 0 then c:add_legend({ kind = "marker", style = style, hollow = true, label = "median |error|" }) end
+  if reps then c:add_legend({ kind = "dot", color = style.color, label = "repetitions" }) end
+  c:add_legend({ kind = "line", color = "#000000", dash = "7 4", label = "1.64/\226\136\154N (theory)" })
+  if fit then c:add_legend({ kind = "line", color = "#777777", dash = "2 3", label = fit_label(fit) }) end
+  local zero = z1 + z2 + z3
+  if zero > 0 then c:note(format("%s with |error| = 0 not shown (log scale)", plural(zero, "value"))) end
+  return c:finish()
+end
+
+--- All kernels' median time vs N on one chart.
+function M.chart_time_all(S, opts)
+  opts = opts or {}
+  local c = new_chart(opts.id or "ta", "Time vs N, all kernels",
+    "median time per call; whiskers: 95% CI of the median")
+  local all, zero = {}, 0
+  local xb, yb = { min = huge, max = -huge }, { min = huge, max = -huge }
+  for _, k in ipairs(S.kernels) do
+    local pts, z = series(k.points, "n", "t", "t_lo", "t_hi")
+    zero = zero + z
+    all[#all + 1] = { k = k, pts = pts }
+    bounds(pts, "x", "x", xb)
+    bounds(pts, "y", "y", yb)
+    bounds(pts, "lo", "hi", yb)
+  end
+  if not has(xb) then
+    c:empty("no finite time values in these results")
+    return c:finish()
+  end
+  c:axes(M.log_axis(xb.min, xb.max, X0, X1), M.log_axis(yb.min, yb.max, Y1, Y0), XLABEL, "time per call (s)")
+  for _, s in ipairs(all) do
+    if #s.pts > 0 then
+      local style = style_of(s.k.index)
+      c:draw_series(s.pts, style, s.k.name, { metric = "seconds_median" })
+      c:add_legend({ kind = "marker", style = style, line = true, label = s.k.name })
+    end
+  end
+  if zero > 0 then c:note(format("%s with time <= 0 not shown (log scale)", plural(zero, "point"))) end
+  return c:finish()
+end
+
+-- The error metric shared by all kernels on one chart: RMS when every
+-- kernel with error data has it (that is what 1.64/sqrt(N) predicts), else
+-- the median |error| for all, so one chart never mixes the two.
+local function error_metric(S)
+  local rms_ok, any = true, false
+  for _, k in ipairs(S.kernels) do
+    for _, p in ipairs(k.points) do
+      if p.med or p.rms then
+        any = true
+        if not p.rms then rms_ok = false end
+      end
+    end
+  end
+  if not any then return nil end
+  if rms_ok then return "rms", "RMS |error|", "rms_err" end
+  return "med", "median |error|", "abs_err_median"
+end
+
+--- All kernels' error vs N with the theoretical 1.64/sqrt(N) line.
+function M.chart_error_all(S, opts)
+  opts = opts or {}
+  local field, what, metric = error_metric(S)
+  local c = new_chart(opts.id or "ea", "|error| vs N, all kernels",
+    field and format("%s over repetitions; dashed: 1.64/sqrt(N), the standard error of 4*hits/N", what))
+  if not field then
+    c:empty("no finite |error| values in these results")
+    return c:finish()
+  end
+  local all, zero = {}, 0
+  local xb, yb = { min = huge, max = -huge }, { min = huge, max = -huge }
+  for _, k in ipairs(S.kernels) do
+    local pts, z = series(k.points, "n", field)
+    zero = zero + z
+    all[#all + 1] = { k = k, pts = pts }
+    bounds(pts, "x", "x", xb)
+    bounds(pts, "y", "y", yb)
+  end
+  if not has(xb) then
+    c:empty("no positive |error| values in these results")
+    return c:finish()
+  end
+  yb.min = min(yb.min, SIGMA1 / sqrt(xb.max))
+  yb.max = max(yb.max, SIGMA1 / sqrt(xb.min))
+  c:axes(M.log_axis(xb.min, xb.max, X0, X1), M.log_axis(yb.min, yb.max, Y1, Y0), XLABEL,
+    format("%s (absolute, of pi)", what))
+  c:curve(function(n) return SIGMA1 / sqrt(n) end, { stroke = "#000000", ["stroke-width"] = 1.6,
+    ["stroke-dasharray"] = "7 4", class = "theory" })
+  for _, s in ipairs(all) do
+    if #s.pts > 0 then
+      local style = style_of(s.k.index)
+      c:draw_series(s.pts, style, s.k.name, { metric = metric })
+      c:add_legend({ kind = "marker", style = style, line = true, label = s.k.name })
+    end
+  end
+  c:add_legend({ kind = "line", color = "#000000", dash = "7 4", label = "1.64/\226\136\154N (theory)" })
+  if zero > 0 then c:note(format("%s with |error| = 0 not shown (log scale)", plural(zero, "point"))) end
+  return c:finish()
+end
+
+--- The N throughput is compared at: the largest N every kernel with a
+-- throughput value has; nil when there is none (then each kernel's largest).
+function M.common_n(S)
+  local count, nk = {}, 0
+  for _, k in ipairs(S.kernels) do
+    local any = false
+    for _, p in ipairs(k.points) do
+      if positive(p.sps) then count[p.n] = (count[p.n] or 0) + 1; any = true end
+    end
+    if any then nk = nk + 1 end
+  end
+  local best
+  for n, c in pairs(count) do
+    if c == nk and (not best or n > best) then best = n end
+  end
+  return best
+end
+
+--- Choose the throughput baseline: opts.baseline (must be in S), else
+-- lua.interp when present, else the slowest kernel. Returns name or nil, err.
+function M.baseline(S, rows, want)
+  local names = {}
+  for _, r in ipairs(rows) do names[#names + 1] = r.name end
+  if want ~= nil then
+    for _, r in ipairs(rows) do if r.name == want then return want end end
+    return nil, format("baseline '%s' has no throughput value in these results%s", tostring(want),
+      util.did_you_mean(tostring(want), names, "kernels: " .. concat(names, ", ")))
+  end
+  for _, r in ipairs(rows) do if r.name == "lua.interp" then return r.name end end
+  local slow
+  for _, r in ipairs(rows) do if not slow or r.sps < slow.sps then slow = r end end
+  return slow and slow.name
+end
+
+-- One throughput value per kernel: {name, index, n, sps}, fastest first.
+function M.throughput_rows(S)
+  local cn = M.common_n(S)
+  local rows = {}
+  for _, k in ipairs(S.kernels) do
+    local best
+    for _, p in ipairs(k.points) do
+      if positive(p.sps) and (cn == nil or p.n == cn) and (not best or p.n > best.n) then best = p end
+    end
+    if best then rows[#rows + 1] = { name = k.name, index = k.index, n = best.n, sps = best.sps } end
+  end
+  sort(rows, function(a, b) return a.sps > b.sps end)
+  return rows, cn
+end
+
+--- Throughput (samples/s) per kernel as horizontal bars on a log axis, each
+-- with its speed-up over the baseline written at its end.
+function M.chart_throughput(S, opts)
+  opts = opts or {}
+  local rows, cn = M.throughput_rows(S)
+  local base, berr = M.baseline(S, rows, opts.baseline)
+  if opts.baseline ~= nil and not base then return nil, berr end
+  local sub
+  if cn then
+    sub = format("median samples/s at N = %s, the largest N all kernels ran; speed-up over %s",
+      M.ntext(cn), tostring(base))
+  else
+    sub = format("median samples/s at each kernel's largest N (no N common to all); speed-up over %s",
+      tostring(base))
+  end
+  local c = new_chart(opts.id or "tp", "Throughput per kernel", #rows > 0 and sub or nil)
+  if #rows == 0 then
+    c:empty("no finite throughput values in these results")
+    return c:finish()
+  end
+  local bx0, bx1 = 150, 580
+  local vmin, vmax = huge, -huge
+  local bsps
+  for _, r in ipairs(rows) do
+    vmin, vmax = min(vmin, r.sps), max(vmax, r.sps)
+    if r.name == base then bsps = r.sps end
+  end
+  local xa = M.log_axis(vmin / 3, vmax, bx0, bx1)
+  local d = c.d
+  local slot = min(46, (Y1 - Y0 - 16) / #rows)
+  local top = Y0 + (Y1 - Y0 - slot * #rows) / 2
+  local bh = slot * 0.62
+  -- many kernels: smaller labels so neighbours do not overlap
+  local fs = min(14, max(8, slot * 0.75))
+  local fstyle = fs < 14 and format("font-size:%spx", svg.num(fs)) or nil
+  d:open("g", { class = "grid", stroke = "#e4e4e4" })
+  for _, t in ipairs(xa.ticks) do
+    if t.major then d:el("line", { x1 = t.pos, y1 = Y0, x2 = t.pos, y2 = Y1 }) end
+  end
+  d:close()
+  d:el("line", { x1 = bx0, y1 = Y0, x2 = bx0, y2 = Y1, stroke = "#444" })
+  d:el("line", { x1 = bx0, y1 = Y1, x2 = bx1, y2 = Y1, stroke = "#444" })
+  d:open("g", { class = "axis x", ["data-scale"] = "log", ["data-lo"] = format("%.17g", 10 ^ xa.lo),
+    ["data-hi"] = format("%.17g", 10 ^ xa.hi), ["data-p0"] = bx0, ["data-p1"] = bx1 })
+  for _, t in ipairs(xa.ticks) do
+    d:open("g", { class = "tick", ["data-value"] = format("%.17g", t.value), ["data-pos"] = t.pos })
+    d:el("line", { x1 = t.pos, y1 = Y1, x2 = t.pos, y2 = Y1 + (t.major and 6 or 3), stroke = "#444" })
+    if t.label then d:el("text", { x = t.pos, y = Y1 + 24, ["text-anchor"] = "middle" }, nil, t.label) end
+    d:close()
+  end
+  d:close()
+  d:el("text", { x = (bx0 + bx1) / 2, y = Y1 + 50, ["text-anchor"] = "middle", class = "lab" },
+    "throughput (samples/s, log scale)")
+  for i, r in ipairs(rows) do
+    local style = style_of(r.index)
+    local yc = top + (i - 0.5) * slot
+    local xe = xa.map(r.sps)
+    local speed = bsps and r.sps / bsps
+    d:open("g", { class = "bar", ["data-kernel"] = r.name, ["data-value"] = numattr(r.sps),
+      ["data-n"] = numattr(r.n), ["data-speedup"] = numattr(speed) })
+    d:el("rect", { x = bx0, y = yc - bh / 2, width = max(1, xe - bx0), height = bh, fill = style.color,
+      ["fill-opacity"] = 0.9 })
+    c:marker(bx0 - 12, yc, style, { class = "key" })
+    local name = M.truncate(r.name, 16)
+    d:el("text", { x = bx0 - 22, y = yc + fs * 0.35, ["text-anchor"] = "end", class = "lab", style = fstyle }, name)
+    local label = format("%s samples/s", M.si(r.sps))
+    if r.name == base then
+      label = label .. "  (baseline)"
+    elseif speed then
+      local sx = speed >= 100 and format("%.0f", speed) or speed >= 10 and format("%.1f", speed)
+        or format("%.2f", speed)
+      label = label .. format("  \195\151%s", sx)
+    end
+    if not cn then label = label .. format("  at N=%s", M.ntext(r.n)) end
+    d:el("text", { x = xe + 8, y = yc + fs * 0.35, class = "lab speedup", style = fstyle }, label)
+    d:close()
+  end
+  return c:finish()
+end
+
+-- Points not dominated by another (less or equal time AND error, one strictly).
+local function pareto(pts)
+  sort(pts, function(a, b) if a.x ~= b.x then return a.x < b.x end return a.y < b.y end)
+  local front, best = {}, huge
+  for _, p in ipairs(pts) do
+    if p.y < best then front[#front + 1] = p; best = p.y end
+  end
+  return front
+end
+M.pareto = pareto
+
+--- The front: error vs time for every (kernel, N) point, log-log; the Pareto
+-- front (no point is both faster and more accurate) drawn as a step line.
+function M.chart_front(S, opts)
+  opts = opts or {}
+  local field, what = error_metric(S)
+  local c = new_chart(opts.id or "fr", "Accuracy vs time: the trade-off front",
+    field and format("each point is one kernel at one N; %s against median time; lower left is better", what))
+  if not field then
+    c:empty("no finite |error| values in these results")
+    return c:finish()
+  end
+  local all, pts, zero = {}, {}, 0
+  for _, k in ipairs(S.kernels) do
+    local s = {}
+    for _, p in ipairs(k.points) do
+      local x, y = p.t, p[field]
+      if x and y then
+        if positive(x) and positive(y) then
+          local q = { x = x, y = y, n = p.n, kernel = k.name, index = k.index }
+          s[#s + 1] = q
+          pts[#pts + 1] = q
+        else
+          zero = zero + 1
+        end
+      end
+    end
+    sort(s, function(a, b) return a.x < b.x end)
+    all[#all + 1] = { k = k, pts = s }
+  end
+  if #pts == 0 then
+    c:empty("no point has both a finite time and a positive |error|")
+    return c:finish()
+  end
+  local xb = bounds(pts, "x", "x")
+  local yb = bounds(pts, "y", "y")
+  c:axes(M.log_axis(xb.min, xb.max, X0, X1), M.log_axis(yb.min, yb.max, Y1, Y0),
+    "time per call (s)", format("%s (absolute, of pi)", what))
+  local xa, ya = c.xa, c.ya
+  local front = pareto(pts)
+  local step = {}
+  for i, p in ipairs(front) do
+    local x, y = xa.map(p.x), ya.map(p.y)
+    if i > 1 then step[#step + 1] = { x, step[#step][2] } end
+    step[#step + 1] = { x, y }
+  end
+  c.d:open("g", { class = "front" })
+  c:line(step, { stroke = "#888888", ["stroke-width"] = 7, ["stroke-opacity"] = 0.35,
+    ["stroke-linejoin"] = "round" })
+  c.d:close()
+  for _, s in ipairs(all) do
+    if #s.pts > 0 then
+      local style = style_of(s.k.index)
+      c:draw_series(s.pts, style, s.k.name, { metric = "front", line = false })
+      c:add_legend({ kind = "marker", style = style, label = s.k.name })
+    end
+  end
+  c.d:open("g", { class = "front-labels" })
+  -- Labels go below-left of their point: by definition of the front no
+  -- point lies there. One that would overlap the previous label is left out.
+  local last
+  for _, p in ipairs(front) do
+    local x, y = xa.map(p.x) - 6, ya.map(p.y) + 15
+    if x > X0 + 40 and y < Y1 - 2 and not (last and abs(x - last[1]) < 44 and abs(y - last[2]) < 14) then
+      c.d:el("text", { x = x, y = y, class = "note", ["text-anchor"] = "end",
+        ["data-n"] = numattr(p.n) }, "N=" .. M.ntext(p.n))
+      last = { x, y }
+    end
+  end
+  c.d:close()
+  c:add_legend({ kind = "line", color = "#888888", width = 7, label = "Pareto front" })
+  if zero > 0 then c:note(format("%s with |error| = 0 or time <= 0 not shown (log scale)", plural(zero, "point"))) end
+  return c:finish()
+end
+
+-- -- Putting them together ---------------------------------------------------
+
+-- A kernel name as a file-name part: dots kept, anything odd becomes '_'.
+local function file_part(name)
+  local s = name:gsub("[^%w%._%-]", "_"):gsub("^%.+", "_")
+  return s
+end
+M.file_part = file_part
+
+--- Every chart for a results table: returns a list of {name = "time_all.svg",
+-- title, kind, kernel, svg = text} and the notes (strings), or nil, err when
+-- the table holds nothing to plot. opts.baseline picks the throughput
+-- baseline; opts.id_prefix keeps ids unique when several charts share a page.
+function M.charts(t, opts)
+  if type(t) ~= "table" then error(format("plot.charts: results must be a table, got %s", type(t)), 2) end
+  opts = opts or {}
+  if type(opts) ~= "table" then error("plot.charts: opts must be a table", 2) end
+  if opts.baseline ~= nil and type(opts.baseline) ~= "string" then
+    error(format("plot.charts: opts.baseline must be a kernel name (string), got %s", type(opts.baseline)), 2)
+  end
+  local S, err = M.collect(t)
+  if not S then return nil, err end
+  local pre = opts.id_prefix or ""
+  local out = {}
+  local used = {}
+  local function add(name, kind, kernel, text, title)
+    out[#out + 1] = { name = name, kind = kind, kernel = kernel, svg = text, title = title }
+  end
+  local tp, tperr = M.chart_throughput(S, { baseline = opts.baseline, id = pre .. "tp" })
+  if not tp then return nil, tperr end
+  add("time_all.svg", "time_all", nil, M.chart_time_all(S, { id = pre .. "ta" }), "Time vs N, all kernels")
+  add("error_all.svg", "error_all", nil, M.chart_error_all(S, { id = pre .. "ea" }), "|error| vs N, all kernels")
+  add("throughput.svg", "throughput", nil, tp, "Throughput per kernel")
+  add("front.svg", "front", nil, M.chart_front(S, { id = pre .. "fr" }), "Accuracy vs time")
+  for _, k in ipairs(S.kernels) do
+    local part = file_part(k.name)
+    local base = part
+    local j = 1
+    while used[part] do j = j + 1; part = base .. "_" .. j end
+    used[part] = true
+    add("time_" .. part .. ".svg", "time", k.name,
+      M.chart_time(S, k, { id = pre .. "t" .. k.index, results = t }), k.name .. ": time vs N")
+    add("error_" .. part .. ".svg", "error", k.name,
+      M.chart_error(S, k, { id = pre .. "e" .. k.index, results = t }), k.name .. ": |error| vs N")
+  end
+  return out, S.notes, S
+end
+
+-- -- Files -------------------------------------------------------------------
+
+local ffi = require "ffi"
+pcall(ffi.cdef, [[
+int mkdir(const char *path, unsigned int mode);
+char *strerror(int errnum);
+]])
+
+--- Create directory dir and its parents (like mkdir -p). Returns true or nil, err.
+function M.mkdir(dir)
+  util.check(dir, "string", "plot.mkdir: dir")
+  if dir == "" then return nil, "empty directory name" end
+  local path = ""
+  for part in dir:gmatch("[^/]+") do
+    path = (path == "" and dir:sub(1, 1) ~= "/") and part or (path .. "/" .. part)
+    if ffi.C.mkdir(path, 493) ~= 0 then  -- 0755
+      local e = ffi.errno()
+      if e ~= 17 then  -- EEXIST
+        return nil, format("cannot create directory '%s': %s", path, ffi.string(ffi.C.strerror(e)))
+      end
+    end
+  end
+  -- EEXIST also means "a file by that name": check it is a directory we can write
+  local probe = dir .. "/.mcpi-write-test"
+  local fh, err = io_open(probe, "w")
+  if not fh then
+    return nil, format("cannot write into '%s': %s", dir, tostring(err):gsub("^[^:]*: ", ""))
+  end
+  fh:close()
+  os_remove(probe)
+  return true
+end
+
+--- Write text to path through a temporary file and a rename, so a reader
+-- never sees half a chart. Returns true or nil, err.
+function M.write_file(path, text)
+  local tmp = path .. ".tmp"
+  local fh, err = io_open(tmp, "wb")
+  if not fh then return nil, format("cannot write '%s': %s", path, tostring(err):gsub("^[^:]*: ", "")) end
+  local ok, werr = fh:write(text)
+  fh:close()
+  if not ok then os_remove(tmp); return nil, format("cannot write '%s': %s", path, tostring(werr)) end
+  local rok, rerr = os_rename(tmp, path)
+  if not rok then os_remove(tmp); return nil, format("cannot write '%s': %s", path, tostring(rerr)) end
+  return true
+end
+
+--- Write every chart of results table t as SVG files into dir (created when
+-- missing). Returns the list of paths written and the notes, or nil, err.
+-- Misuse (t not a table, dir not a string) raises an error.
+function M.write(t, dir, opts)
+  if type(t) ~= "table" then error(format("plot.write: results must be a table, got %s", type(t)), 2) end
+  if type(dir) ~= "string" or dir == "" then
+    error(format("plot.write: dir must be a directory name, got %s", type(dir) == "string" and "''" or type(dir)), 2)
+  end
+  if opts ~= nil and type(opts) ~= "table" then error("plot.write: opts must be a table", 2) end
+  opts = opts or {}
+  if opts.baseline ~= nil and type(opts.baseline) ~= "string" then
+    error(format("plot.write: opts.baseline must be a kernel name (string), got %s", type(opts.baseline)), 2)
+  end
+  local charts, notes = M.charts(t, opts)
+  if not charts then return nil, notes end
+  local paths, err = M.save(charts, dir)
+  if not paths then return nil, err end
+  return paths, notes
+end
+
+--- Save charts (from charts()) as files in dir, created when missing.
+-- Returns the list of paths, or nil, err.
+function M.save(charts, dir)
+  util.check(charts, "table", "plot.save: charts")
+  util.check(dir, "string", "plot.save: dir")
+  local ok, err = M.mkdir(dir)
+  if not ok then return nil, err end
+  local paths = {}
+  local prefix = dir:gsub("/+$", "")
+  for _, c in ipairs(charts) do
+    local path = prefix .. "/" .. c.name
+    local wok, werr = M.write_file(path, c.svg)
+    if not wok then return nil, werr end
+    paths[#paths + 1] = path
+  end
+  return paths
+end
+
+-- -- The command -------------------------------------------------------------
+
+local function dirname(path)
+  local d = path:match("^(.*)/[^/]*$")
+  if d == nil then return "." end
+  if d == "" then return "/" end
+  return d
+end
+M.dirname = dirname
+
+--- Parse a command's options: spec maps option -> field ("-o" = "output");
+-- returns the positional arguments and the options. Usage errors exit 2.
+function M.parse_args(cmd, args, i, spec)
+  local pos, o = {}, {}
+  local names = {}
+  for k in pairs(spec) do names[#names + 1] = k end
+  sort(names)
+  while args[i] ~= nil do
+    local a = args[i]
+    if a == "--" then
+      for j = i + 1, #args do pos[#pos + 1] = args[j] end
+      break
+    elseif a:sub(1, 1) == "-" and a ~= "-" then
+      local k, v = a:match("^(%-%-[^=]+)=(.*)$")
+      if not k then
+        k = a
+        if a:match("^%-%a.") and spec[a:sub(1, 2)] then k, v = a:sub(1, 2), a:sub(3) end
+      end
+      local field = spec[k]
+      if not field then
+        util.usage(format("%s: unknown option '%s'%s", cmd, k,
+          util.did_you_mean(k, names, "see 'mcpi help " .. cmd .. "'")))
+      end
+      if v == nil then
+        i = i + 1
+        v = args[i]
+        if v == nil then util.usage(format("%s: option %s needs a value", cmd, k)) end
+      end
+      if v == "" then util.usage(format("%s: option %s needs a non-empty value", cmd, k)) end
+      o[field] = v
+    else
+      pos[#pos + 1] = a
+    end
+    i = i + 1
+  end
+  return pos, o
+end
+
+--- Read a results file for a command; raise the right exit (2 unreadable, 1 bad data).
+function M.read_or_exit(cmd, path)
+  local t, err, code = M.read(path)
+  if not t then
+    if code == 2 then util.usage(format("%s: %s", cmd, err)) end
+    data_error(format("%s: %s", cmd, err))
+  end
+  return t
+end
+M.data_error = data_error
+
+require("mcpi.cli").command("plot", {
+  args = "RESULTS.json [-o DIR] [--baseline KERNEL]",
+  summary = "SVG charts from a results file",
+  help = [[
+Writes SVG charts of a results file (schema mcpi/1) into DIR (default: the
+directory of RESULTS.json; created when missing) and prints their paths:
+  time_KERNEL.svg, error_KERNEL.svg  per kernel: time and |error| vs N, log-log,
+                                     median with 95% CI whiskers
+  time_all.svg, error_all.svg        all kernels; error with 1.64/sqrt(N)
+  throughput.svg                     samples/s at the largest common N, with
+                                     the speed-up over the baseline
+  front.svg                          |error| vs time, Pareto front marked
+Options:
+  -o, --output DIR     where to write the charts
+  --baseline KERNEL    the speed-up reference (default lua.interp if present,
+                       else the slowest kernel)
+Exit codes: 2 for usage errors (unknown option, missing or unreadable file,
+unwritable DIR), 1 when the file is not mcpi/1 results JSON.]],
+  run = function(args, i)
+    local pos, o = M.parse_args("plot", args, i,
+      { ["-o"] = "output", ["--output"] = "output", ["--baseline"] = "baseline" })
+    if #pos == 0 then util.usage("plot: missing RESULTS.json (usage: mcpi plot RESULTS.json [-o DIR])") end
+    if #pos > 1 then util.usage(format("plot: unexpected argument '%s' (one results file at a time)", pos[2])) end
+    local t = M.read_or_exit("plot", pos[1])
+    local dir = o.output or dirname(pos[1])
+    local charts, err = M.charts(t, { baseline = o.baseline })
+    if not charts then
+      if o.baseline and err:find("^baseline") then util.usage("plot: " .. err) end
+      data_error(format("plot: '%s': %s", pos[1], err))
+    end
+    local paths, werr = M.save(charts, dir)
+    if not paths then util.usage("plot: " .. werr) end
+    for _, p in ipairs(paths) do io.stdout:write(p, "\n") end
+    for _, n in ipairs(err or {}) do io.stderr:write("mcpi: plot: note: ", n, "\n") end
+    return 0
+  end,
+})
+
+return M

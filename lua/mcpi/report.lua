@@ -1,0 +1,270 @@
+--- mcpi.report: one self-contained HTML report of a results table -- the
+-- context block, the summary table, the fits and every chart as inline SVG.
+-- No network, no JavaScript: it opens from a file, mails as one attachment,
+-- prints.
+--   local report = require "mcpi.report"
+--   assert(report.write(t, "results/report.html"))
+-- Loading this module registers the `mcpi report` command.
+local plot = require "mcpi.plot"
+local svg = require "mcpi.svg"
+local util = require "mcpi.util"
+
+local type, tostring, pairs, ipairs = type, tostring, pairs, ipairs
+local format, concat, sort = string.format, table.concat, table.sort
+local huge = math.huge
+
+local M = {}
+
+local esc = svg.escape
+
+local function fin(v)
+  if type(v) == "number" and v == v and v ~= huge and v ~= -huge then return v end
+  return nil
+end
+
+-- %.3g for errors and ratios; n/a for what is missing.
+local function g3(v)
+  v = fin(v)
+  if not v then return "n/a" end
+  return (format("%.3g", v):gsub("e%-0*(%d)", "e-%1"):gsub("e%+0*(%d)", "e%1"))
+end
+
+-- A count with thin spaces between groups of three digits: 100 000 000.
+local function grouped(n)
+  local s = util.fmtnum(n)
+  if not s:match("^%d+$") then return esc(s) end
+  local out = s:reverse():gsub("(%d%d%d)", "%1\0"):reverse()
+  return (out:gsub("^%z", ""):gsub("%z", "&#8201;"))
+end
+M.grouped = grouped
+
+local CSS = [[
+body{font-family:"DejaVu Sans",Verdana,Arial,Helvetica,sans-serif;color:#222;margin:2em auto;
+  max-width:1100px;padding:0 1em;line-height:1.4}
+h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:1px solid #ccc}
+p.lead{color:#555;margin-top:0}
+table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
+th,td{padding:.25em .6em;border-bottom:1px solid #e2e2e2;text-align:right;vertical-align:top}
+td{white-space:nowrap}
+th{background:#f3f3f3;position:sticky;top:0}
+td.k,th.k{text-align:left}
+table.kv td{text-align:left}table.kv td:first-child{color:#555;white-space:nowrap}
+tr.first td{border-top:2px solid #bbb}
+figure{margin:1.2em 0;page-break-inside:avoid}
+figure svg{max-width:100%;height:auto;border:1px solid #e2e2e2}
+figcaption{color:#555;font-size:.9em}
+ul.notes{color:#8a4b00}
+nav a{margin-right:1em}
+footer{margin-top:3em;color:#777;font-size:.85em}
+code{font-size:.95em}
+]]
+
+-- Context keys shown first, in this order; the rest follow alphabetically.
+local CONTEXT_ORDER = { "date", "host", "cpu_model", "cores", "cpu_flags_used", "luajit", "compiler",
+  "cflags", "mcpi_version", "git_commit", "command_line", "clock_resolution_ns",
+  "overhead_ffi_call_ns", "overhead_lua_call_ns", "overhead_clock_read_ns" }
+
+local function value_text(v)
+  if type(v) == "string" then return v end
+  if type(v) == "number" then
+    if v ~= v or v == huge or v == -huge then return tostring(v) end
+    return util.fmtnum(v)
+  end
+  if type(v) == "boolean" then return tostring(v) end
+  if type(v) == "table" then
+    local s = require("cjson.safe").encode(v)
+    return s or "(unprintable)"
+  end
+  return "null"
+end
+
+local function context_html(ctx, out)
+  if type(ctx) ~= "table" then
+    out[#out + 1] = "<p>This results file has no context block.</p>"
+    return
+  end
+  local keys, seen = {}, {}
+  for _, k in ipairs(CONTEXT_ORDER) do
+    if ctx[k] ~= nil then keys[#keys + 1] = k; seen[k] = true end
+  end
+  local rest = {}
+  for k in pairs(ctx) do
+    if type(k) == "string" and not seen[k] then rest[#rest + 1] = k end
+  end
+  sort(rest)
+  for _, k in ipairs(rest) do keys[#keys + 1] = k end
+  if #keys == 0 then
+    out[#out + 1] = "<p>The context block is empty.</p>"
+    return
+  end
+  out[#out + 1] = '<table class="kv">'
+  for _, k in ipairs(keys) do
+    out[#out + 1] = format("<tr><td>%s</td><td><code>%s</code></td></tr>", esc(k), esc(value_text(ctx[k])))
+  end
+  out[#out + 1] = "</table>"
+end
+
+local function summary_html(S, out)
+  out[#out + 1] = '<table class="summary"><thead><tr><th class="k">kernel</th><th>N</th><th>reps</th>'
+    .. "<th>median time</th><th>95% CI of median</th><th>ns/sample</th><th>samples/s</th>"
+    .. "<th>median |error|</th><th>RMS error</th><th>1.64/&#8730;N</th><th>RMS / &#963;</th></tr></thead><tbody>"
+  for _, k in ipairs(S.kernels) do
+    for i, p in ipairs(k.points) do
+      local ci = (p.t_lo and p.t_hi) and (plot.duration(p.t_lo) .. " &#8211; " .. plot.duration(p.t_hi)) or "n/a"
+      local nsps = (p.t and p.t > 0) and g3(p.t / p.n * 1e9) or "n/a"
+      out[#out + 1] = format('<tr%s><td class="k">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>'
+        .. "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
+        i == 1 and ' class="first"' or "", esc(k.name), grouped(p.n),
+        esc(p.reps and util.fmtnum(p.reps) or "n/a"), esc(plot.duration(p.t)), ci, nsps,
+        esc(p.sps and plot.si(p.sps) or "n/a"), g3(p.med), g3(p.rms), g3(p.sigma),
+        (p.rms and p.sigma and p.sigma > 0) and g3(p.rms / p.sigma) or "n/a")
+    end
+  end
+  out[#out + 1] = "</tbody></table>"
+  out[#out + 1] = "<p>Times are per call of N samples. RMS / &#963; near 1 means the error is what "
+    .. "the binomial standard error 4&#183;&#8730;(p(1&#8722;p)/N), p = &#960;/4, predicts.</p>"
+end
+
+local function fits_html(t, out)
+  local fits = type(t.fits) == "table" and t.fits or {}
+  local rows = {}
+  for _, f in ipairs(fits) do
+    if type(f) == "table" then rows[#rows + 1] = f end
+  end
+  if #rows == 0 then
+    out[#out + 1] = "<p>This results file has no fits.</p>"
+    return
+  end
+  out[#out + 1] = '<table class="fits"><thead><tr><th class="k">kernel</th><th class="k">metric</th>'
+    .. '<th class="k">model</th><th>a</th><th>b</th><th>R&#178;</th><th>points</th></tr></thead><tbody>'
+  for _, f in ipairs(rows) do
+    out[#out + 1] = format('<tr><td class="k">%s</td><td class="k">%s</td><td class="k">%s</td>'
+      .. "<td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
+      esc(value_text(f.kernel)), esc(value_text(f.metric)),
+      esc(type(f.model) == "string" and f.model or "y = a\194\183N^b"),
+      g3(f.a), g3(f.b), g3(f.r2), esc(value_text(f.n_points)))
+  end
+  out[#out + 1] = "</tbody></table>"
+end
+
+local CAPTIONS = {
+  time_all = "Median time per call against N for every kernel, log-log; whiskers are the 95% CI of the median.",
+  error_all = "Error against N for every kernel; the dashed line is 1.64/&#8730;N, the standard error of 4&#183;hits/N.",
+  throughput = "Samples per second at the largest N all kernels ran, with the speed-up over the baseline.",
+  front = "Error against time for every (kernel, N): the grey staircase is the Pareto front, "
+    .. "the points no other point beats on both time and accuracy.",
+  time = "Time against N: median (line), 95% CI of the median (whiskers), single repetitions (dots).",
+  error = "Error against N: RMS over repetitions with its 95% CI, median |error| (hollow), "
+    .. "repetitions (dots), theory 1.64/&#8730;N (dashed).",
+}
+
+--- The report as an HTML string, or nil, err when t holds nothing to show.
+-- opts.title (page heading), opts.source (the file name shown), opts.baseline
+-- (throughput reference kernel).
+function M.html(t, opts)
+  if type(t) ~= "table" then error(format("report.html: results must be a table, got %s", type(t)), 2) end
+  if opts ~= nil and type(opts) ~= "table" then error("report.html: opts must be a table", 2) end
+  opts = opts or {}
+  for _, f in ipairs({ "title", "source", "baseline" }) do
+    if opts[f] ~= nil and type(opts[f]) ~= "string" then
+      error(format("report.html: opts.%s must be a string, got %s", f, type(opts[f])), 2)
+    end
+  end
+  local charts, notes, S = plot.charts(t, { baseline = opts.baseline, id_prefix = "r-" })
+  if not charts then return nil, notes end
+  local title = opts.title or "mcpi results"
+  local out = {}
+  out[#out + 1] = "<!DOCTYPE html>"
+  out[#out + 1] = '<html lang="en"><head><meta charset="utf-8"/>'
+  out[#out + 1] = '<meta name="viewport" content="width=device-width, initial-scale=1"/>'
+  out[#out + 1] = format("<title>%s</title>", esc(title))
+  out[#out + 1] = "<style>" .. CSS .. "</style></head><body>"
+  out[#out + 1] = format("<h1>%s</h1>", esc(title))
+  local npts = 0
+  for _, k in ipairs(S.kernels) do npts = npts + #k.points end
+  local ctx = type(t.context) == "table" and t.context or {}
+  out[#out + 1] = format('<p class="lead">%d kernel%s, %d (kernel, N) point%s%s%s.</p>',
+    #S.kernels, #S.kernels == 1 and "" or "s", npts, npts == 1 and "" or "s",
+    opts.source and (" from <code>" .. esc(opts.source) .. "</code>") or "",
+    type(ctx.date) == "string" and (", measured " .. esc(ctx.date)) or "")
+  out[#out + 1] = '<nav><a href="#context">Context</a><a href="#summary">Summary</a>'
+    .. '<a href="#fits">Fits</a><a href="#charts">Charts</a><a href="#kernels">Per kernel</a></nav>'
+  if #notes > 0 then
+    out[#out + 1] = '<ul class="notes">'
+    for _, n in ipairs(notes) do out[#out + 1] = "<li>note: " .. esc(n) .. "</li>" end
+    out[#out + 1] = "</ul>"
+  end
+  out[#out + 1] = '<h2 id="context">Context</h2>'
+  context_html(t.context, out)
+  out[#out + 1] = '<h2 id="summary">Summary</h2>'
+  summary_html(S, out)
+  out[#out + 1] = '<h2 id="fits">Fits</h2>'
+  fits_html(t, out)
+  out[#out + 1] = '<h2 id="charts">Charts</h2>'
+  local kernel_heading = false
+  for _, c in ipairs(charts) do
+    if c.kernel and not kernel_heading then
+      out[#out + 1] = '<h2 id="kernels">Per kernel</h2>'
+      kernel_heading = true
+    end
+    out[#out + 1] = format('<figure id="%s">', esc("fig-" .. c.name:gsub("%.svg$", "")))
+    out[#out + 1] = c.svg
+    out[#out + 1] = format("<figcaption>%s <code>%s</code></figcaption></figure>",
+      CAPTIONS[c.kind] or "", esc(c.name))
+  end
+  local version = require("mcpi")._VERSION or "mcpi"
+  out[#out + 1] = format("<footer>Written by %s (<code>mcpi report</code>); self-contained: "
+    .. "no scripts, no external resources.</footer>", esc(version))
+  out[#out + 1] = "</body></html>"
+  return concat(out, "\n") .. "\n"
+end
+
+--- Write the report of results table t to path (through a temporary file).
+-- Returns path, or nil, err. Misuse (t not a table, path not a string) raises.
+function M.write(t, path, opts)
+  if type(t) ~= "table" then error(format("report.write: results must be a table, got %s", type(t)), 2) end
+  if type(path) ~= "string" or path == "" then
+    error(format("report.write: path must be a file name, got %s", type(path) == "string" and "''" or type(path)), 2)
+  end
+  if opts ~= nil and type(opts) ~= "table" then error("report.write: opts must be a table", 2) end
+  local html, err = M.html(t, opts)
+  if not html then return nil, err end
+  local ok, werr = plot.write_file(path, html)
+  if not ok then return nil, werr end
+  return path
+end
+
+require("mcpi.cli").command("report", {
+  args = "RESULTS.json [-o FILE.html] [--baseline KERNEL] [--title TEXT]",
+  summary = "one self-contained HTML report: context, summary, fits, charts",
+  help = [[
+Writes one HTML file (default: RESULTS.json with .html for .json) holding the
+context block, the summary table, the fits and every chart of `mcpi plot` as
+inline SVG. No network, no JavaScript: it opens from disk anywhere.
+Options:
+  -o, --output FILE    where to write the report
+  --baseline KERNEL    the throughput speed-up reference
+  --title TEXT         the page heading (default "mcpi results")
+Exit codes: 2 for usage errors (unknown option, missing or unreadable file,
+unwritable output), 1 when the file is not mcpi/1 results JSON.]],
+  run = function(args, i)
+    local pos, o = plot.parse_args("report", args, i, { ["-o"] = "output", ["--output"] = "output",
+      ["--baseline"] = "baseline", ["--title"] = "title" })
+    if #pos == 0 then util.usage("report: missing RESULTS.json (usage: mcpi report RESULTS.json -o report.html)") end
+    if #pos > 1 then util.usage(format("report: unexpected argument '%s' (one results file at a time)", pos[2])) end
+    local src = pos[1]
+    local t = plot.read_or_exit("report", src)
+    local path = o.output or (src:gsub("%.json$", "") .. ".html")
+    local html, err = M.html(t, { baseline = o.baseline, title = o.title, source = src })
+    if not html then
+      if o.baseline and err:find("^baseline") then util.usage("report: " .. err) end
+      plot.data_error(format("report: '%s': %s", src, err))
+    end
+    local ok, werr = plot.write_file(path, html)
+    if not ok then util.usage("report: " .. werr) end
+    io.stdout:write(path, "\n")
+    return 0
+  end,
+})
+
+return M

@@ -1,0 +1,87 @@
+# mcpi plot: the command's outputs, exit codes and one-line messages.
+. "$(dirname "$0")/lib.sh"
+d=tests/data
+
+run "$MCPI" plot $d/plot_known.json -o "$tmp/charts"
+expect_rc 0 "plot known"
+expect_out "^$tmp/charts/time_all.svg$" "prints the paths"
+expect_no_err "no notes for a clean file"
+n=$(ls "$tmp/charts"/*.svg | wc -l)
+if [ "$n" = 8 ]; then pass; else fail "8 charts written, got $n"; fi
+for f in time_all error_all throughput front time_k.slow error_k.slow time_k.fast error_k.fast; do
+    if xmllint --noout "$tmp/charts/$f.svg" 2>/dev/null; then pass; else fail "$f.svg well-formed"; fi
+done
+
+cp $d/plot_one.json "$tmp/one.json"
+run "$MCPI" plot "$tmp/one.json"
+expect_rc 0 "default DIR is the directory of the results file"
+expect_out "^$tmp/time_c.scalar.svg$" "written next to the JSON"
+
+run "$MCPI" plot $d/plot_nan.json --output="$tmp/nan"
+expect_rc 0 "NaN values (null + nonfinite)"
+expect_err "^mcpi: plot: note: 11 non-finite values" "nonfinite noted on stderr"
+
+run "$MCPI" plot $d/plot_missing.json -o"$tmp/missing"
+expect_rc 0 "missing fields"
+expect_err "note: 3 rows without a kernel name" "skipped rows noted"
+
+run "$MCPI" plot $d/plot_known.json -o "$tmp/b" --baseline k.fast
+expect_rc 0 "--baseline"
+if grep -q 'data-kernel="k.slow" data-n="1000000" data-speedup="0.10000000000000001"' "$tmp/b/throughput.svg"; then pass; else fail "speed-up relative to --baseline"; fi
+
+run "$MCPI" plot $d/plot_known.json -o "$tmp/b" --baseline k.fsat
+expect_rc 2 "unknown baseline"
+expect_err "^mcpi: plot: baseline 'k.fsat' has no throughput value in these results \(did you mean 'k.fast'\?" "baseline message"
+
+run "$MCPI" plot /nonexistent/results.json
+expect_rc 2 "missing file"
+expect_err "^mcpi: plot: cannot open '/nonexistent/results.json': No such file or directory$" "missing file message"
+
+run "$MCPI" plot $d/plot_notjson.json -o "$tmp/x"
+expect_rc 1 "not JSON"
+expect_err "^mcpi: plot: 'tests/data/plot_notjson.json' is not JSON \(" "not JSON message"
+
+run "$MCPI" plot $d/plot_badschema.json -o "$tmp/x"
+expect_rc 1 "wrong schema"
+expect_err "schema 'other/2' is not supported \(expected 'mcpi/1'\)$" "schema message"
+
+run "$MCPI" plot $d/plot_empty.json -o "$tmp/x"
+expect_rc 1 "empty results"
+expect_err "the results array is empty: nothing to plot$" "empty message"
+
+run "$MCPI" plot $d/plot_norows.json -o "$tmp/x"
+expect_rc 1 "no plottable rows"
+expect_err "^mcpi: plot: '[^']*': no plottable rows" "no rows message"
+
+run "$MCPI" plot $d/plot_known.json --otput x
+expect_rc 2 "unknown option"
+expect_err "^mcpi: plot: unknown option '--otput' \(did you mean '--output'\?" "unknown option message"
+
+run "$MCPI" plot
+expect_rc 2 "no file"
+expect_err "^mcpi: plot: missing RESULTS.json" "no file message"
+
+run "$MCPI" plot $d/plot_known.json $d/plot_one.json
+expect_rc 2 "two files"
+expect_err "unexpected argument 'tests/data/plot_one.json'" "two files message"
+
+run "$MCPI" plot $d/plot_known.json -o
+expect_rc 2 "-o without a value"
+expect_err "^mcpi: plot: option -o needs a value$" "-o message"
+
+: >"$tmp/afile"
+run "$MCPI" plot $d/plot_known.json -o "$tmp/afile/sub"
+expect_rc 2 "-o under a file"
+expect_err "^mcpi: plot: cannot create directory '$tmp/afile/sub': Not a directory$" "unwritable message"
+
+run "$MCPI" plot $d/plot_known.json -o /proc/mcpi-charts
+expect_rc 2 "-o in /proc"
+expect_err "^mcpi: plot: cannot create directory '/proc/mcpi-charts'" "/proc message"
+
+if [ "$(printf '%s\n' "$err" | wc -l)" = 1 ]; then pass; else fail "error is one line, no traceback"; fi
+
+run "$MCPI" help plot
+expect_rc 0 "help plot"
+expect_out "^usage: mcpi plot RESULTS.json" "help text"
+
+finish
