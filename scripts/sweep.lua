@@ -1,6 +1,7 @@
 -- The study: every available kernel over N = 10^1 .. 10^9 within a time budget
 -- (60 s unless --budget says otherwise), time and accuracy per kernel, the
--- log-log fits, saved to results/sweep.{json,jsonl,csv} and printed as a table.
+-- log-log fits, saved to results/sweep.{json,jsonl,csv}, printed as a table, drawn as
+-- SVG charts in results/charts/ and gathered in one HTML report, results/sweep.html.
 --   mcpi script scripts/sweep.lua [KERNEL...] [--budget 300] [--n-range 1:7] [--reps R] ...
 -- (the options of `mcpi run`; see `mcpi help run`). Slow kernels are skipped at
 -- large N by the plan, which says so on stderr.
@@ -38,5 +39,15 @@ if #res.errors > 0 then
   io.stderr:write("mcpi: results printed above, not all were saved\n")
   os.exit(1, true)
 end
+local dir = (spec.json:match("^(.*)/") or ".") .. "/charts"
+local charts, cerr = res:plot(dir)
+if charts then
+  saved[#saved + 1] = dir .. "/ (" .. #charts .. " charts)"
+else
+  io.stderr:write("mcpi: charts not drawn: ", tostring(cerr), "\n")
+end
+local html = spec.json:gsub("%.json$", "") .. ".html"
+local ok, rerr = res:report(html)
+if ok then saved[#saved + 1] = html else io.stderr:write("mcpi: report not written: ", tostring(rerr), "\n") end
 io.stderr:write("saved ", table.concat(saved, ", "), "\n")
 if #res.failures > 0 then os.exit(1, true) end

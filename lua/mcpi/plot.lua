@@ -65,15 +65,31 @@ function M.read(path)
   if not fh then
     return nil, format("cannot open '%s': %s", path, tostring(err):gsub("^[^:]*: ", "")), 2
   end
-  local text = fh:read("*a")
+  local probe = fh:read(0)
   fh:close()
-  if not text then return nil, format("cannot read '%s' (is it a directory?)", path), 2 end
-  local t, jerr = require("cjson.safe").decode(text)
-  if t == nil then
-    return nil, format("'%s' is not JSON (%s)", path, tostring(jerr)), 1
+  if probe == nil and fh ~= nil then
+    -- read(0) is nil at end of file and for directories; tell them apart
+    local d = io_open(path .. "/.")
+    if d then d:close(); return nil, format("cannot read '%s' (is it a directory?)", path), 2 end
   end
+  local res, lerr = require("mcpi.sweep").load(path)  -- the one results reader
+  if not res then return nil, lerr, 1 end
+  local t = M.as_table(res)
   local ok, verr = M.check(t)
   if not ok then return nil, format("'%s': %s", path, verr), 1 end
+  return t
+end
+
+--- A results object (from mcpi.sweep or mcpi.load: rows, summary, fits) in the
+-- file's shape {schema, context, results, fits}; a decoded file is returned as is.
+function M.as_table(t)
+  if type(t) == "table" and t.results == nil and type(t.rows) == "table" then
+    local rows = {}
+    for _, r in ipairs(t.rows) do rows[#rows + 1] = r end
+    for _, r in ipairs(t.summary or {}) do rows[#rows + 1] = r end
+    return { schema = t.schema or M.SCHEMA, context = t.context, results = rows,
+             fits = t.fits, notes = t.notes }
+  end
   return t
 end
 
@@ -124,6 +140,7 @@ end
 --   notes = {strings} }. Summary rows are preferred; rep rows fill what they lack.
 -- Returns nil, err when nothing in t can be plotted.
 function M.collect(t)
+  t = M.as_table(t)
   local ok, err = M.check(t)
   if not ok then return nil, err end
   local byname, kernels = {}, {}
@@ -145,7 +162,13 @@ function M.collect(t)
         p = { n = n, rep_t = {}, rep_e = {}, rep_sps = {} }
         k.bypoint[n] = p
       end
-      if type(row.nonfinite) == "table" then nonfinite = nonfinite + #row.nonfinite end
+      if type(row.nonfinite) == "table" then
+        nonfinite = nonfinite + #row.nonfinite
+      else  -- decoded by mcpi.load: the listed fields came back as NaN/inf
+        for _, v in pairs(row) do
+          if type(v) == "number" and (v ~= v or v == huge or v == -huge) then nonfinite = nonfinite + 1 end
+        end
+      end
       if row.row == "summary" then
         p.summary = row
       elseif row.row == "rep" or row.row == nil then
@@ -158,6 +181,9 @@ function M.collect(t)
     end
   end
   local out, notes = {}, {}
+  for _, n in ipairs(type(t.notes) == "table" and t.notes or {}) do
+    if type(n) == "string" then notes[#notes + 1] = n end
+  end
   local empty = {}
   for _, k in ipairs(kernels) do
     local pts = {}

@@ -79,7 +79,7 @@ local function value_text(v)
 end
 
 local function context_html(ctx, out)
-  if type(ctx) ~= "table" then
+  if type(ctx) ~= "table" or next(ctx) == nil then
     out[#out + 1] = "<p>This results file has no context block.</p>"
     return
   end
@@ -165,6 +165,7 @@ function M.html(t, opts)
   if type(t) ~= "table" then error(format("report.html: results must be a table, got %s", type(t)), 2) end
   if opts ~= nil and type(opts) ~= "table" then error("report.html: opts must be a table", 2) end
   opts = opts or {}
+  t = plot.as_table(t)
   for _, f in ipairs({ "title", "source", "baseline" }) do
     if opts[f] ~= nil and type(opts[f]) ~= "string" then
       error(format("report.html: opts.%s must be a string, got %s", f, type(opts[f])), 2)

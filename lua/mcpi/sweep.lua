@@ -486,6 +486,17 @@ function Results:save(path)
   return json.write_file(path, self:json())
 end
 
+--- Write the SVG charts into dir (see mcpi.plot). Returns the paths written
+-- and notes, or nil, err.
+function Results:plot(dir, opts)
+  return require("mcpi.plot").write(self, dir, opts)
+end
+
+--- Write the one-file HTML report to path (see mcpi.report). Returns path, or nil, err.
+function Results:report(path, opts)
+  return require("mcpi.report").write(self, path, opts)
+end
+
 --- Write every row as CSV to path (temporary file, then renamed). Returns
 -- true, or nil and an error message.
 function Results:csv(path)
@@ -840,20 +851,22 @@ function M.load(path)
     -- the rows a sweep streamed (possibly interrupted): no context, fits recomputed
     local rows
     rows, err = json.decode_lines(text)
-    if not rows then return nil, format("'%s' is not valid JSON lines: %s", path, err) end
+    if not rows then return nil, format("'%s' is not JSON lines (%s)", path, err) end
     v = { schema = "mcpi/1", results = rows }
   else
     v, err = json.decode(text)
   end
-  if v == nil then return nil, format("'%s' is not valid JSON: %s", path, err) end
-  if type(v) ~= "table" or v.schema ~= "mcpi/1" then
-    return nil, format("'%s' is not an mcpi results file (schema %s, expected mcpi/1)", path,
-      type(v) == "table" and tostring(v.schema) or "missing")
+  if v == nil then return nil, format("'%s' is not JSON (%s)", path, err) end
+  if type(v) ~= "table" or v.schema == nil then
+    return nil, format("'%s' is not an mcpi results file (no schema field; expected \"schema\": \"mcpi/1\")", path)
+  end
+  if v.schema ~= "mcpi/1" then
+    return nil, format("'%s': schema '%s' is not supported (expected 'mcpi/1')", path, tostring(v.schema))
   end
   if type(v.results) ~= "table" then return nil, format("'%s' has no results list", path) end
-  local rows, summary = {}, {}
-  for i, r in ipairs(v.results) do
-    if type(r) ~= "table" then return nil, format("'%s': results[%d] is not an object", path, i) end
+  local rows, summary, notes, junk = {}, {}, v.notes or {}, 0
+  for _, r in ipairs(v.results) do
+    if type(r) ~= "table" then junk = junk + 1; goto continue end
     for _, f in ipairs{ "seed", "hits" } do
       if type(r[f]) == "string" then
         local u = util.to_u64(r[f], f)
@@ -861,9 +874,12 @@ function M.load(path)
       end
     end
     if r.row == "summary" then summary[#summary + 1] = r else rows[#rows + 1] = r end
+    ::continue::
   end
+  if junk > 0 then notes[#notes + 1] = format("%d result entr%s that %s skipped", junk,
+    junk == 1 and "y" or "ies", junk == 1 and "is not an object" or "are not objects") end
   return new_results{ schema = v.schema, context = v.context or {}, rows = rows,
-    summary = summary, fits = v.fits or M.fits(summary), notes = v.notes or {}, path = path }
+    summary = summary, fits = v.fits or M.fits(summary), notes = notes, path = path }
 end
 
 return M

@@ -176,8 +176,8 @@ end)
 
 T.rows("mcpi.load: missing file, not JSON, another schema", {
   { "/nonexistent-dir/none.json", "cannot read" },
-  { "bad", "is not valid JSON" },
-  { "schema", "is not an mcpi results file" },
+  { "bad", "is not JSON" },
+  { "schema", "is not supported" },
 }, function(row)
   local path = row[1]
   if row[1] == "bad" then path = dir .. "/bad.json"; json.write_file(path, "{oops") end

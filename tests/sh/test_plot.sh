@@ -23,7 +23,8 @@ expect_err "^mcpi: plot: note: 11 non-finite values" "nonfinite noted on stderr"
 
 run "$MCPI" plot $d/plot_missing.json -o"$tmp/missing"
 expect_rc 0 "missing fields"
-expect_err "note: 3 rows without a kernel name" "skipped rows noted"
+expect_err "note: 2 rows without a kernel name" "skipped rows noted"
+expect_err "note: 1 result entry that is not an object skipped" "junk entries noted"
 
 run "$MCPI" plot $d/plot_known.json -o "$tmp/b" --baseline k.fast
 expect_rc 0 "--baseline"
