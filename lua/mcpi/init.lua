@@ -1,6 +1,6 @@
 --- mcpi: the library. Submodules load on first use, so `mcpi -e ''` stays fast.
 --   mcpi.kernels  registry of kernels      mcpi.util   argument checks
---   mcpi.capi     the C API (ffi.C)
+--   mcpi.capi     the C API (ffi.C)        mcpi.philox the philox stream in Lua
 local M = { _VERSION = "mcpi 0.1.0" }
 
 -- name -> module, or {module, field}
@@ -8,6 +8,7 @@ local lazy = {
   kernels = "mcpi.kernels",
   util = "mcpi.util",
   capi = "mcpi.capi",
+  philox = "mcpi.philox",
 }
 
 setmetatable(M, {
