@@ -52,7 +52,7 @@ int mcpi_scalar_count(uint64_t seed, uint64_t first, uint64_t n, uint64_t *hits)
     h += philox_hit(r[2], r[3]);
     s++;
   }
-  for (uint64_t j = s >> 1; s + 2 <= end; j++, s += 2) {
+  for (uint64_t j = s >> 1; end - s >= 2; j++, s += 2) {
     if ((j & POLL_MASK) == 0 && mcpi_signal_pending()) return MCPI_EINTR;
     philox_block(j, seed, r);
     h += philox_hit(r[0], r[1]) + philox_hit(r[2], r[3]);

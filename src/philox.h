@@ -53,7 +53,7 @@ static inline uint64_t philox_count_range(uint64_t seed, uint64_t s, uint64_t n)
     h += philox_hit(r[2], r[3]);
     s++;
   }
-  for (; s + 2 <= end; s += 2) {
+  for (; end - s >= 2; s += 2) {
     philox_block(s >> 1, seed, r);
     h += philox_hit(r[0], r[1]) + philox_hit(r[2], r[3]);
   }

@@ -54,7 +54,8 @@ local function checked_hits(k, hits, n, level)
   local h = util.to_u64(hits, "hits")
   if not h or h > n then
     error(format("kernel '%s' returned %s, want a hit count in 0..n (n = %s)", k.name,
-      type(hits) == "number" and util.fmtnum(hits) or tostring(hits), util.u64str(n)), level + 1)
+      h and util.u64str(h) or type(hits) == "number" and util.fmtnum(hits) or tostring(hits),
+      util.u64str(n)), level + 1)
   end
   return h
 end
