@@ -277,4 +277,17 @@ T.rows("SIGINT stops a long kernel: exit 130, 'interrupted'", {
   T.ok(out:find("rc=130", 1, true), out)
 end)
 
+T.test("scripts/custom_lua_kernel.lua registers and runs its kernels", function()
+  local out = run(MCPI .. " script scripts/custom_lua_kernel.lua 100000")
+  T.ok(out:find("user.weyl", 1, true) and out:find("user.philox", 1, true), out)
+  T.ok(out:find("rc=0", 1, true), out)
+end)
+
+T.test("scripts/custom_c_kernel.lua builds, loads and registers a C kernel", function()
+  if not run("command -v gcc"):find("gcc", 1, true) then return end  -- no compiler here
+  local out = run(MCPI .. " script scripts/custom_c_kernel.lua 100000")
+  T.ok(out:find("user.splitmix  splitmix64", 1, true), out)
+  T.ok(out:find("rc=0", 1, true), out)
+end)
+
 T.done()
