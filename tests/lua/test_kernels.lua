@@ -277,6 +277,17 @@ T.rows("SIGINT stops a long kernel: exit 130, 'interrupted'", {
   T.ok(out:find("rc=130", 1, true), out)
 end)
 
+T.test("the AVX2 object holds no AVX-512 (EVEX) instruction", function()
+  -- In 64-bit mode an instruction starting with byte 0x62 is EVEX-encoded.
+  if not io.open("obj/kernel_avx2.o") or not run("command -v objdump"):find("objdump", 1, true) then
+    return  -- built elsewhere, or no binutils
+  end
+  local out = run("objdump -d obj/kernel_avx2.o | awk -F'\\t' '$2 ~ /^62 /' | wc -l")
+  T.ok(out:match("^%s*0%s"), out)
+  local ymm = run("objdump -d obj/kernel_avx2.o | grep -c ymm")
+  T.ok(tonumber(ymm:match("%d+")) > 100, "the AVX2 path uses ymm: " .. ymm)
+end)
+
 T.test("scripts/custom_lua_kernel.lua registers and runs its kernels", function()
   local out = run(MCPI .. " script scripts/custom_lua_kernel.lua 100000")
   T.ok(out:find("user.weyl", 1, true) and out:find("user.philox", 1, true), out)
