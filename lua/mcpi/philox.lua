@@ -14,7 +14,7 @@ local bit = require "bit"
 local C = require "mcpi.capi"
 local util = require "mcpi.util"
 
-local band, rshift, bxor = bit.band, bit.rshift, bit.bxor
+local band, rshift, bxor, ror = bit.band, bit.rshift, bit.bxor, bit.ror
 local format, concat, loadstring, tonumber = string.format, table.concat, loadstring, tonumber
 local min = math.min
 
@@ -40,8 +40,12 @@ KEYS = concat(KEYS, "\n  ")
 
 -- The ten rounds for the blocks named in lanes ({"a", "b"}: words a0..a3,
 -- b0..b3), interleaved so their dependency chains overlap: one block alone is
--- a chain of 10 x (imul, shr, xor) the CPU cannot hide. c1 ^ k0 is formed
--- before the product is ready, keeping it off the chain.
+-- a chain of 10 x (imul, shift, xor) the CPU cannot hide. hi(p) comes from
+-- ror(p, 32), which LuaJIT emits as one non-destructive rorx (BMI2) where
+-- rshift needs a mov + shr; the low half then holds hi(p), the high half
+-- garbage that the band before the next multiply clears. So c1 and c3 keep
+-- the whole product p (only its low half matters: it is XORed into a word that
+-- is masked) and are masked once, for the hit test.
 local function rounds(lanes)
   local t = {}
   for r = 0, 9 do
@@ -49,8 +53,8 @@ local function rounds(lanes)
       t[#t + 1] = format("%sp0, %sp1 = %s0 * 0xD2511F53ULL, %s2 * 0xCD9E8D57ULL", v, v, v, v)
     end
     for _, v in ipairs(lanes) do
-      t[#t + 1] = format("%s0, %s1, %s2, %s3 = bxor(rshift(%sp1, 32), bxor(%s1, k0_%d)), band(%sp1, LO), "
-        .. "bxor(rshift(%sp0, 32), bxor(%s3, k1_%d)), band(%sp0, LO)", v, v, v, v, v, v, r, v, v, v, r, v)
+      t[#t + 1] = format("%s0, %s1, %s2, %s3 = band(bxor(ror(%sp1, 32), %s1, k0_%d), LO), %sp1, "
+        .. "band(bxor(ror(%sp0, 32), %s3, k1_%d), LO), %sp0", v, v, v, v, v, v, r, v, v, v, r, v)
     end
   end
   return concat(t, "\n    ")
@@ -68,7 +72,7 @@ local function expand(fmt_lane, sep)
 end
 
 local SOURCE = [[
-local U64, band, rshift, bxor, LO = ...
+local U64, band, rshift, bxor, ror, LO = ...
 local M = {}
 
 -- One block: r0, r1, r2, r3 as uint64_t holding 32-bit values.
@@ -76,7 +80,7 @@ function M.block(a0, a1, a2, a3, k0, k1)
   KEYS
   local ap0, ap1
   ROUNDS1
-  return a0, a1, a2, a3
+  return a0, band(a1, LO), a2, band(a3, LO)
 end
 local block = M.block
 
@@ -123,14 +127,15 @@ local parts = {
   ROUNDS = rounds(LANES),
   LANES = tostring(M.LANES),
   INIT = expand("local @0, @1, @2, @3 = U64(j + #), jhi, 0ULL, 0ULL\n    local @p0, @p1", "\n    "),
-  MISS = expand("local @x, @y, @z, @w = @0 * @0, @1 * @1, @2 * @2, @3 * @3\n    "
+  MISS = expand("@1, @3 = band(@1, LO), band(@3, LO)\n    "
+    .. "local @x, @y, @z, @w = @0 * @0, @1 * @1, @2 * @2, @3 * @3\n    "
     .. "misses = misses + rshift(rshift(@x, 1) + rshift(@y, 1) + band(@x, @y, 1ULL), 63)"
     .. " + rshift(rshift(@z, 1) + rshift(@w, 1) + band(@z, @w, 1ULL), 63)", "\n    "),
   STORE = "local i = at + 4 * (j - lo)\n    "
     .. expand("xy[i + 4 * # + 0], xy[i + 4 * # + 1], xy[i + 4 * # + 2], xy[i + 4 * # + 3] = @0, @1, @2, @3", "\n    "),
 }
 SOURCE = SOURCE:gsub("%u+%d?", function(k) return parts[k] end)
-local gen = assert(loadstring(SOURCE, "=mcpi.philox(generated)"))(U64, band, rshift, bxor, LO)
+local gen = assert(loadstring(SOURCE, "=mcpi.philox(generated)"))(U64, band, rshift, bxor, ror, LO)
 local block, misses, fill_blocks = gen.block, gen.misses, gen.fill
 
 --- The source of the generated loops (to read what -jdump shows).
