@@ -3,9 +3,9 @@
 -- and key (seed lo, seed hi); block j gives samples 2j = (r0, r1) and
 -- 2j+1 = (r2, r3); a sample hits iff x*x + y*y < 2^64 exactly.
 --
--- The words are uint64_t cdata holding 32-bit values, so a Philox product is
--- one exact 64-bit multiply and LuaJIT compiles the rounds to plain integer
--- code (allocation sinking keeps the cdata in registers). The ten rounds are
+-- The words are uint64_t cdata whose low 32 bits are the Philox words, so a
+-- Philox product is one exact 64-bit multiply and LuaJIT compiles the rounds
+-- to plain integer code (allocation sinking keeps the cdata in registers). The ten rounds are
 -- unrolled by generating the loop's source once at load time; the hit test is
 -- branch-free: the carry out of x*x + y*y is bit 63 of
 -- (x*x >> 1) + (y*y >> 1) + (x*x & y*y & 1), which cannot itself overflow.
@@ -171,7 +171,7 @@ local function args(seed, first, n, level)
   local m, err3 = util.to_u64(n, "n")
   if not m then error(err3, level + 1) end
   if f + m < f then
-    error(format("first + n must be <= 2^64, got first=%s n=%s", util.u64str(f), util.u64str(m)), level + 1)
+    error(format("first + n must be < 2^64, got first=%s n=%s", util.u64str(f), util.u64str(m)), level + 1)
   end
   return s, f, m
 end

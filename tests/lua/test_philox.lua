@@ -95,7 +95,7 @@ T.rows("mcpi.philox rejects bad arguments", {
   { "first must be a whole number", philox.count, 0, 0.5, 1 },
   { "n must be a number, got NaN", philox.count, 0, 0, 0 / 0 },
   { "n must be a non-negative integer, got 'abc'", philox.count, 0, 0, "abc" },
-  { "first + n must be <= 2^64", philox.count, 0, "18446744073709551615", 2 },
+  { "first + n must be < 2^64", philox.count, 0, "18446744073709551615", 2 },
   { "xy must be a uint32_t array (cdata), got nil", philox.fill, 0, 0, 1, nil },
   { "xy must be a uint32_t array, got ctype<double [", philox.fill, 0, 0, 1, ffi.new("double[2]") },
   { "c0 must be an integer in 0..2^32-1, got -1", philox.philox4x32_10, -1, 0, 0, 0, 0, 0 },
