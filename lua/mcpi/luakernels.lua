@@ -31,12 +31,15 @@ local U64 = ffi.typeof("uint64_t")
 --- Samples per buffer fill in lua.array: 2 x 4096 uint32_t = 32 KiB, sized
 -- to stay in L1/L2 like a NumPy chunk would.
 local ARRAY_CHUNK = 4096
-local xy = ffi.new("uint32_t[?]", 2 * ARRAY_CHUNK)
+-- Whole blocks: one more than a chunk's worth (an odd start), plus the slack
+-- philox.fill_blocks_u64 writes past the end.
+local xy = ffi.new("uint32_t[?]", 2 * ARRAY_CHUNK + 4 + philox.SLACK)
 
--- Misses among the m samples in xy: the carry out of x*x + y*y, branch-free.
-local function count_buffer(buf, m)
+-- Misses among the m samples at xy[2 * off ..]: the carry out of x*x + y*y,
+-- branch-free.
+local function count_buffer(buf, off, m)
   local misses = 0ULL
-  for i = 0, 2 * m - 2, 2 do
+  for i = 2 * off, 2 * (off + m) - 2, 2 do
     local x, y = U64(buf[i]), U64(buf[i + 1])
     local a, b = x * x, y * y
     misses = misses + rshift(rshift(a, 1) + rshift(b, 1) + band(a, b, 1ULL), 63)
@@ -44,14 +47,23 @@ local function count_buffer(buf, m)
   return misses
 end
 
+-- Hits among the m samples from s: the array step materialises every block
+-- they touch, the reduction step counts over the buffer.
+local function array_chunk(seed, s, m)
+  if C.mcpi_signal_pending() ~= 0 then util.interrupted() end
+  local e = s + m
+  local jb = s / 2
+  philox.fill_blocks_u64(seed, jb, e / 2 + e % 2 - jb, xy)
+  return m - count_buffer(xy, tonumber(s % 2), m)
+end
+
 local function array_count(seed, first, n)
+  if n <= ARRAY_CHUNK then return U64(array_chunk(seed, first, tonumber(n))) end
   local hits = 0ULL
   local s, left = first, n
   while left > 0 do
-    if C.mcpi_signal_pending() ~= 0 then util.interrupted() end
     local m = left < ARRAY_CHUNK and tonumber(left) or ARRAY_CHUNK
-    philox.fill_u64(seed, s, U64(m), xy)
-    hits = hits + (m - count_buffer(xy, m))
+    hits = hits + array_chunk(seed, s, m)
     s, left = s + m, left - m
   end
   return hits

@@ -72,7 +72,7 @@ local function expand(fmt_lane, sep)
 end
 
 local SOURCE = [[
-local U64, band, rshift, bxor, ror, LO = ...
+local U64, band, rshift, bxor, ror, LO, min, max = ...
 local M = {}
 
 -- One block: r0, r1, r2, r3 as uint64_t holding 32-bit values.
@@ -84,24 +84,46 @@ function M.block(a0, a1, a2, a3, k0, k1)
 end
 local block = M.block
 
--- Misses (carries) among the 2 * cnt samples of blocks jhi * 2^32 + lo ..
--- + cnt - 1, where lo + cnt <= 2^32.
-function M.misses(k0, k1, jhi, lo, cnt)
+-- Misses (carries) among the samples of blocks jhi * 2^32 + lo .. + cnt - 1
+-- (lo + cnt <= 2^32), leaving out sample 0 of the first block if skip0 = 1
+-- and sample 1 of the last block if skip1 = 1. Each sample's carry is
+-- weighted (0 or 1, branch-free): the wide loop runs whole groups of LANES
+-- blocks and gives blocks past the end weight 0, so there is no remainder
+-- loop nor partial-block code. A loop LuaJIT records needs three iterations
+-- (one to get hot, one to record, one to close); fewer than three groups go
+-- to a one-block loop instead, so every call of 3+ blocks runs a loop that
+-- compiles, and callers' traces link to it rather than abort on it.
+local function misses_wide(k0, k1, jhi, lo, cnt, skip0, skip1)
   KEYS
   local misses = 0ULL
-  local last = lo + cnt - cnt % LANES
-  for j = lo, last - 1, LANES do
+  local e = lo + cnt
+  for j = lo, e - 1, LANES do
     INIT
     ROUNDS
     MISS
   end
-  for j = last, lo + cnt - 1 do
-    local x0, y0, x1, y1 = block(U64(j), jhi, 0ULL, 0ULL, k0, k1)
-    local s0, s1, s2, s3 = x0 * x0, y0 * y0, x1 * x1, y1 * y1
-    misses = misses + rshift(rshift(s0, 1) + rshift(s1, 1) + band(s0, s1, 1ULL), 63)
-                    + rshift(rshift(s2, 1) + rshift(s3, 1) + band(s2, s3, 1ULL), 63)
+  return misses
+end
+
+local function misses_one(k0, k1, jhi, lo, cnt, skip0, skip1)
+  KEYS
+  local misses = 0ULL
+  local e = lo + cnt
+  for j = lo, e - 1 do
+    INIT1
+    ROUNDS1
+    MISS1
   end
   return misses
+end
+
+-- The choice comes before the round keys exist: a trace exit at this branch
+-- then carries a handful of live values, not twenty keys (LuaJIT cannot
+-- start a side trace from an exit with that many: "register coalescing too
+-- complex").
+function M.misses(k0, k1, jhi, lo, cnt, skip0, skip1)
+  if cnt > 2 * LANES then return misses_wide(k0, k1, jhi, lo, cnt, skip0, skip1) end
+  return misses_one(k0, k1, jhi, lo, cnt, skip0, skip1)
 end
 
 -- The samples of those blocks into xy[at ..]: x, y, x, y, ...
@@ -119,34 +141,71 @@ function M.fill(k0, k1, jhi, lo, cnt, xy, at)
   end
 end
 
+-- Blocks lo .. lo + cnt - 1 into xy[at ..] like M.fill, but the wide loop
+-- writes whole groups, up to LANES - 1 blocks past the end: xy needs that
+-- slack. In exchange there is no remainder loop, and like M.misses every call
+-- of 3+ blocks runs a loop that compiles.
+local function fill_wide(k0, k1, jhi, lo, cnt, xy, at)
+  KEYS
+  for j = lo, lo + cnt - 1, LANES do
+    INIT
+    ROUNDS
+    STORE
+  end
+end
+
+local function fill_one(k0, k1, jhi, lo, cnt, xy, at)
+  KEYS
+  for j = lo, lo + cnt - 1 do
+    INIT1
+    ROUNDS1
+    STORE1
+  end
+end
+
+function M.fill_whole(k0, k1, jhi, lo, cnt, xy, at)
+  if cnt > 2 * LANES then return fill_wide(k0, k1, jhi, lo, cnt, xy, at) end
+  return fill_one(k0, k1, jhi, lo, cnt, xy, at)
+end
+
 return M
 ]]
+-- Per lane @ (a, b, ...) at offset # from j.
+local INIT = "local @0, @1, @2, @3 = U64(j + #), jhi, 0ULL, 0ULL\n    local @p0, @p1"
+local MISS = "@1, @3 = band(@1, LO), band(@3, LO)\n    "
+    .. "local @x, @y, @z, @w = @0 * @0, @1 * @1, @2 * @2, @3 * @3\n    "
+    .. "local @in = max(0, min(1, e - (j + #)))\n    "
+    .. "local @w0 = @in * (1 - skip0 * max(0, lo + 1 - (j + #)))\n    "
+    .. "local @w1 = @in * (1 - skip1 * max(0, j + # - e + 2))\n    "
+    .. "misses = misses + rshift(rshift(@x, 1) + rshift(@y, 1) + band(@x, @y, 1ULL), 63) * @w0"
+    .. " + rshift(rshift(@z, 1) + rshift(@w, 1) + band(@z, @w, 1ULL), 63) * @w1"
+
+local STORE = "xy[i + 4 * # + 0], xy[i + 4 * # + 1], xy[i + 4 * # + 2], xy[i + 4 * # + 3] = @0, @1, @2, @3"
+
 local parts = {
   KEYS = KEYS,
   ROUNDS1 = rounds({ "a" }),
   ROUNDS = rounds(LANES),
   LANES = tostring(M.LANES),
-  INIT = expand("local @0, @1, @2, @3 = U64(j + #), jhi, 0ULL, 0ULL\n    local @p0, @p1", "\n    "),
-  MISS = expand("@1, @3 = band(@1, LO), band(@3, LO)\n    "
-    .. "local @x, @y, @z, @w = @0 * @0, @1 * @1, @2 * @2, @3 * @3\n    "
-    .. "misses = misses + rshift(rshift(@x, 1) + rshift(@y, 1) + band(@x, @y, 1ULL), 63)"
-    .. " + rshift(rshift(@z, 1) + rshift(@w, 1) + band(@z, @w, 1ULL), 63)", "\n    "),
-  STORE = "local i = at + 4 * (j - lo)\n    "
-    .. expand("xy[i + 4 * # + 0], xy[i + 4 * # + 1], xy[i + 4 * # + 2], xy[i + 4 * # + 3] = @0, @1, @2, @3", "\n    "),
+  INIT = expand(INIT, "\n    "),
+  MISS = expand(MISS, "\n    "),
+  INIT1 = INIT:gsub("@", "a"):gsub("#", "0"),
+  MISS1 = MISS:gsub("@", "a"):gsub("#", "0"),
+  STORE = "local i = at + 4 * (j - lo)\n    " .. expand(STORE, "\n    "),
+  STORE1 = "local i = at + 4 * (j - lo)\n    " .. STORE:gsub("@", "a"):gsub("#", "0"),
 }
 SOURCE = SOURCE:gsub("%u+%d?", function(k) return parts[k] end)
-local gen = assert(loadstring(SOURCE, "=mcpi.philox(generated)"))(U64, band, rshift, bxor, ror, LO)
-local block, misses, fill_blocks = gen.block, gen.misses, gen.fill
+assert(not SOURCE:find("[@#]"), "unexpanded lane marker")
+local gen = assert(loadstring(SOURCE, "=mcpi.philox(generated)"))(U64, band, rshift, bxor, ror, LO, math.min, math.max)
+local block, misses, fill_blocks, fill_whole = gen.block, gen.misses, gen.fill, gen.fill_whole
+
+--- uint32_t words M.fill_blocks_u64 may write past the end of its blocks.
+M.SLACK = 4 * (M.LANES - 1)
 
 --- The source of the generated loops (to read what -jdump shows).
 M.source = SOURCE
 
 -- -- Public functions ------------------------------------------------------------
-
-local function hit(x, y)
-  local a, b = x * x, y * y
-  return 1 - tonumber(rshift(rshift(a, 1) + rshift(b, 1) + band(a, b, 1ULL), 63))
-end
 
 local function u32(v, what)
   if type(v) ~= "number" or v < 0 or v >= TWO32 or v ~= math.floor(v) then
@@ -200,26 +259,19 @@ function M.count_u64(seed, first, n)
   if n == 0 then return 0ULL end
   local k0, k1 = band(seed, LO), rshift(seed, 32)
   local e = first + n
-  local jb, je = first / 2 + first % 2, e / 2  -- the whole blocks
-  local h = 0ULL
-  if first % 2 == 1 then  -- the second half of a block
-    local j = first / 2
-    local _, _, x, y = block(band(j, LO), rshift(j, 32), 0ULL, 0ULL, k0, k1)
-    h = h + hit(x, y)
+  local jb, je = first / 2, e / 2 + e % 2  -- every block the range touches
+  local skip0, skip1 = tonumber(first % 2), tonumber(e % 2)
+  -- The first chunk is peeled off the loop: a call of one chunk then runs no
+  -- loop here, and traces through it do not abort on an uncompiled inner loop.
+  local jhi, lo, cnt = next_chunk(jb, je)
+  jb = jb + cnt
+  local miss = misses(k0, k1, jhi, lo, cnt, skip0, jb == je and skip1 or 0)
+  while jb < je do
+    jhi, lo, cnt = next_chunk(jb, je)
+    jb = jb + cnt
+    miss = miss + misses(k0, k1, jhi, lo, cnt, 0, jb == je and skip1 or 0)
   end
-  if je > jb then
-    h = h + 2 * (je - jb)
-    while jb < je do
-      local jhi, lo, cnt = next_chunk(jb, je)
-      h = h - misses(k0, k1, jhi, lo, cnt)
-      jb = jb + cnt
-    end
-  end
-  if e % 2 == 1 then  -- the first half of a block
-    local x, y = block(band(je, LO), rshift(je, 32), 0ULL, 0ULL, k0, k1)
-    h = h + hit(x, y)
-  end
-  return h
+  return n - miss
 end
 
 -- Converts like an assignment does: only uint32_t arrays and pointers pass.
@@ -264,6 +316,26 @@ function M.fill_u64(seed, first, n, xy)
     local x, y = block(band(je, LO), rshift(je, 32), 0ULL, 0ULL, k0, k1)
     local i = 2 * tonumber(n - 1)
     xy[i], xy[i + 1] = x, y
+  end
+end
+
+--- Write whole blocks jb .. jb+nb-1 (uint64_t) of the stream for seed into
+-- xy[0 ..]: r0, r1, r2, r3 of each block, i.e. samples 2jb .. 2(jb+nb)-1 as
+-- x, y pairs. xy must hold 4 * nb + M.SLACK uint32_t: the loop writes whole
+-- groups of blocks. No argument checks (lua.array's fill).
+function M.fill_blocks_u64(seed, jb, nb, xy)
+  local k0, k1 = band(seed, LO), rshift(seed, 32)
+  if nb == 0 then return end
+  local je = jb + nb
+  local jhi, lo, cnt = next_chunk(jb, je)  -- the first chunk peeled, as in count_u64
+  fill_whole(k0, k1, jhi, lo, cnt, xy, 0)
+  local at = 4 * cnt
+  jb = jb + cnt
+  while jb < je do
+    jhi, lo, cnt = next_chunk(jb, je)
+    fill_whole(k0, k1, jhi, lo, cnt, xy, at)
+    at = at + 4 * cnt
+    jb = jb + cnt
   end
 end
 
