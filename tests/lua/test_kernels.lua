@@ -178,42 +178,51 @@ local function trace_kernel(calls, keep)
   return stopped, aborts
 end
 
+-- While LuaJIT learns a kernel, a trace may abort because it met a loop not
+-- compiled yet ("inner loop in root trace") or because a short loop ended
+-- while it was being recorded ("leaving loop in root trace"); which ones occur
+-- depends on LuaJIT's hashed hot counters and randomised back-off. They settle.
+-- Any other abort (NYI, trace too long, ...) is a kernel LuaJIT cannot compile.
+local TRANSIENT = { ["inner loop in root trace"] = true, ["leaving loop in root trace"] = true }
+
+local function lasting(aborts)
+  local t = {}
+  for _, a in ipairs(aborts) do
+    if not TRANSIENT[a:match(": (.*)$")] then t[#t + 1] = a end
+  end
+  return table.concat(t, "; ")
+end
+
+local function check_compiles(calls, min_stopped, warm_may_abort)
+  local stopped, warm = trace_kernel(calls)
+  T.ok(stopped >= min_stopped, stopped .. " traces started in the kernel reached stop")
+  if not warm_may_abort then T.eq(lasting(warm), "", "aborts while warming up") end
+  local _, after = trace_kernel(calls, true)
+  T.eq(table.concat(after, "; "), "", "aborts once warm")
+end
+
 T.test("lua.philox compiles: a trace reaches stop and none aborts in the kernel", function()
-  local k = K.get("lua.philox")
   -- 120 chunks: the chunk loop around the hot loop gets hot too.
-  local stopped, aborts = trace_kernel(function() k.fn(2 * 65536 * 120, 3) end)
-  T.ok(stopped >= 1, "a trace started in the kernel reached stop")
-  T.eq(table.concat(aborts, "; "), "")
+  local k = K.get("lua.philox")
+  check_compiles(function() k.fn(2 * 65536 * 120, 3) end, 1)
 end)
 
-T.test("lua.philox at small n: aborts settle while it warms up, then none", function()
-  -- A loop of a few iterations may abort while LuaJIT learns it ("leaving
-  -- loop in root trace" when recording starts on its last iteration); the
-  -- kernel is built so that these settle (no remainder loops, the first chunk
-  -- peeled, keys computed after the branch). Once warm, calls are quiet.
+T.test("lua.philox compiles at small n too: once warm, no aborts", function()
+  -- Many short calls: while LuaJIT learns them, side traces from the wide
+  -- loop's exits are sometimes refused (NYI: register coalescing too complex)
+  -- or run too long, depending on which exits turn hot first; what must hold
+  -- is the warm state.
   local k = K.get("lua.philox")
-  local function calls()
+  check_compiles(function()
     for _, n in ipairs{ 10, 17, 100, 1000, 4097 } do
       for _ = 1, 500 do k.fn(n, 1) end
     end
-  end
-  -- How many aborts the warm-up takes depends on LuaJIT's hashed hot
-  -- counters and randomised penalties (0 to ~25 here), so only the warm state
-  -- is held to zero.
-  trace_kernel(calls)
-  local _, after = trace_kernel(calls, true)
-  T.eq(table.concat(after, "; "), "")
+  end, 1, true)
 end)
 
-T.test("lua.array compiles: traces reach stop; once warm, no aborts", function()
-  -- Its chunk loop calls two inner loops; LuaJIT's hot counters are hashed
-  -- by bytecode address, so the outer loop can turn hot first and abort once
-  -- ("inner loop in root trace") before the inner traces exist.
+T.test("lua.array compiles: the fill and the count loops reach stop", function()
   local k = K.get("lua.array")
-  local stopped = trace_kernel(function() k.fn(4096 * 200, 3) end)
-  T.ok(stopped >= 2, "the fill and the count loops reached stop")
-  local _, after = trace_kernel(function() k.fn(4096 * 200, 4) end, true)
-  T.eq(table.concat(after, "; "), "")
+  check_compiles(function() k.fn(4096 * 200, 3) end, 2)
 end)
 
 local BAD_N = {
