@@ -52,7 +52,7 @@ static int count_blocks(uint64_t seed, uint64_t jb, uint64_t nb, uint64_t *hits)
       }
 #pragma GCC unroll 9
       for (int r = 1; r < 10; r++) {
-  #pragma GCC unroll 8
+#pragma GCC unroll 8
       for (int g = 0; g < GROUPS; g++) {
           __m512i p0 = _mm512_mul_epu32(c0[g], m0);
           __m512i p1 = _mm512_mul_epu32(c2[g], m1);
