@@ -48,13 +48,15 @@ STATIC_LIBS := $(LIBDIR)/libluajit-5.1.a $(LIBDIR)/liblua5.1-cjson.a \
                $(LIBDIR)/libedit.a $(LIBDIR)/libtinfo.a $(LIBDIR)/libbsd.a $(LIBDIR)/libmd.a
 LIBS     := -lm -ldl -pthread
 
-# C sources: one subsystem per file. SIMD files get their own target flags and
-# never -march=native (an AVX2 file built that way on an AVX-512 machine would
-# silently use AVX-512).
+# C sources: one subsystem per file. The SIMD kernels put their vector code in
+# target("avx2") / target("avx512f,...") functions and are otherwise built for
+# baseline x86-64, so one binary runs on any x86-64 CPU and checks the CPU
+# before the first vector instruction. -mno-avx512f keeps the AVX2 path free of
+# AVX-512 (EVEX) code even when CFLAGS has -march=native on an AVX-512 machine.
 SRCS     := $(sort $(wildcard src/*.c))
 C_OBJS   := $(SRCS:src/%.c=$(OBJ)/%.o)
-FLAGS_kernel_avx2   := -mavx2 -mno-avx512f
-FLAGS_kernel_avx512 := -mavx512f -mavx512dq -mavx512vl -mavx512bw
+FLAGS_kernel_avx2   := -mno-avx512f
+FLAGS_kernel_avx512 :=
 
 # Lua modules: lua/mcpi/x.lua -> module mcpi.x (init.lua -> mcpi), embedded as
 # bytecode objects exporting luaJIT_BC_<name>, which require() finds through

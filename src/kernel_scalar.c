@@ -40,8 +40,42 @@ int mcpi_philox_fill(uint64_t seed, uint64_t first, uint64_t n, uint32_t *xy)
 }
 
 #define POLL_MASK ((1u << 22) - 1)  /* poll SIGINT every 4M blocks */
+#define LANES 4                        /* blocks side by side (2: 6.9, 3: 5.7, 4: 5.4, 6: 5.4 ns) */
 
-/* Hits among samples first..first+n-1: the reference, one block at a time. */
+/* Hits among the samples of blocks j..j+LANES-1. The same rounds as
+** philox_block, interleaved: one block alone is a chain of 10 x (mul, xor)
+** whose latency the CPU cannot hide, LANES independent chains keep it busy. */
+static uint64_t count_lanes(uint64_t j, uint64_t seed)
+{
+  uint32_t c0[LANES], c1[LANES], c2[LANES], c3[LANES];
+  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+#pragma GCC unroll 8
+  for (int l = 0; l < LANES; l++) {
+    c0[l] = (uint32_t)(j + l);
+    c1[l] = (uint32_t)((j + l) >> 32);
+    c2[l] = c3[l] = 0;
+  }
+  for (int i = 0; i < 10; i++) {
+#pragma GCC unroll 8
+    for (int l = 0; l < LANES; l++) {
+      uint64_t p0 = (uint64_t)PHILOX_M0 * c0[l];
+      uint64_t p1 = (uint64_t)PHILOX_M1 * c2[l];
+      c0[l] = (uint32_t)(p1 >> 32) ^ c1[l] ^ k0;
+      c2[l] = (uint32_t)(p0 >> 32) ^ c3[l] ^ k1;
+      c1[l] = (uint32_t)p1;
+      c3[l] = (uint32_t)p0;
+    }
+    k0 += PHILOX_W0;
+    k1 += PHILOX_W1;
+  }
+  uint64_t h = 0;
+#pragma GCC unroll 8
+  for (int l = 0; l < LANES; l++)
+    h += philox_hit(c0[l], c1[l]) + philox_hit(c2[l], c3[l]);
+  return h;
+}
+
+/* Hits among samples first..first+n-1, in portable scalar C. */
 int mcpi_scalar_count(uint64_t seed, uint64_t first, uint64_t n, uint64_t *hits)
 {
   if (hits == 0 || first + n < first) return MCPI_EINVAL;
@@ -52,15 +86,11 @@ int mcpi_scalar_count(uint64_t seed, uint64_t first, uint64_t n, uint64_t *hits)
     h += philox_hit(r[2], r[3]);
     s++;
   }
-  for (uint64_t j = s >> 1; s + 2 <= end; j++, s += 2) {
-    if ((j & POLL_MASK) == 0 && mcpi_signal_pending()) return MCPI_EINTR;
-    philox_block(j, seed, r);
-    h += philox_hit(r[0], r[1]) + philox_hit(r[2], r[3]);
+  uint64_t j = s >> 1;
+  for (; end - s >= 2 * LANES; j += LANES, s += 2 * LANES) {
+    if ((j & POLL_MASK) < LANES && mcpi_signal_pending()) return MCPI_EINTR;
+    h += count_lanes(j, seed);
   }
-  if (s < end) {  /* odd end: the first half of the last block */
-    philox_block(s >> 1, seed, r);
-    h += philox_hit(r[0], r[1]);
-  }
-  *hits = h;
+  *hits = h + philox_count_range(seed, s, end - s);  /* the last < LANES blocks */
   return MCPI_OK;
 }

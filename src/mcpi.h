@@ -53,17 +53,25 @@ MCPI_API int mcpi_avx2_count(uint64_t seed, uint64_t first, uint64_t n,
 MCPI_API int mcpi_avx512_count(uint64_t seed, uint64_t first, uint64_t n,
                                uint64_t *hits);
 
-/* Best path this CPU supports (or the one forced by mcpi_simd_force or the
-** MCPI_SIMD environment variable: scalar, avx2, avx512). */
+/* Best path this CPU and OS support (CPUID + XGETBV), or the one forced by
+** mcpi_simd_force or the MCPI_SIMD environment variable (scalar, avx2,
+** avx512, auto). mcpi_avx2_count / mcpi_avx512_count return
+** MCPI_EUNSUPPORTED on a CPU without their instructions, never SIGILL. */
 MCPI_API int mcpi_simd_count(uint64_t seed, uint64_t first, uint64_t n,
                              uint64_t *hits);
+/* The path mcpi_simd_count and mcpi_threads_count run; -1 if MCPI_SIMD
+** names no path. */
 MCPI_API int mcpi_simd_path(void);
-MCPI_API int mcpi_simd_force(int path);      /* -1 = back to automatic */
+/* Force path (-1 = back to the best, ignoring MCPI_SIMD); MCPI_EINVAL for no
+** such path, MCPI_EUNSUPPORTED if this CPU lacks it. */
+MCPI_API int mcpi_simd_force(int path);
 MCPI_API int mcpi_simd_supported(int path);  /* 1 if this CPU runs path */
 MCPI_API const char *mcpi_simd_name(int path);
 
-/* The chosen SIMD path on `threads` threads (0 = online CPUs), created and
-** joined inside the call. The result does not depend on threads. */
+/* The chosen SIMD path on `threads` threads (0 = online CPUs, at most
+** mcpi_threads_max()), created and joined inside the call; shares are cut at
+** multiples of 64 samples and small n uses fewer threads (at least 65536
+** samples each). The result does not depend on threads. */
 MCPI_API int mcpi_threads_count(uint64_t seed, uint64_t first, uint64_t n,
                                 int threads, uint64_t *hits);
 MCPI_API int mcpi_threads_online(void);

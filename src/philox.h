@@ -42,4 +42,26 @@ static inline uint64_t philox_hit(uint32_t x, uint32_t y)
   return s >= xx;
 }
 
+/* Hits among samples s..s+n-1, one block at a time (the ends of the SIMD
+** kernels' ranges; no SIGINT polling, so keep n small). */
+static inline uint64_t philox_count_range(uint64_t seed, uint64_t s, uint64_t n)
+{
+  uint64_t h = 0, end = s + n;
+  uint32_t r[4];
+  if (s < end && (s & 1)) {
+    philox_block(s >> 1, seed, r);
+    h += philox_hit(r[2], r[3]);
+    s++;
+  }
+  for (; end - s >= 2; s += 2) {
+    philox_block(s >> 1, seed, r);
+    h += philox_hit(r[0], r[1]) + philox_hit(r[2], r[3]);
+  }
+  if (s < end) {
+    philox_block(s >> 1, seed, r);
+    h += philox_hit(r[0], r[1]);
+  }
+  return h;
+}
+
 #endif

@@ -1,6 +1,6 @@
 --- mcpi: the library. Submodules load on first use, so `mcpi -e ''` stays fast.
 --   mcpi.kernels  registry of kernels      mcpi.util   argument checks
---   mcpi.capi     the C API (ffi.C)
+--   mcpi.capi     the C API (ffi.C)        mcpi.philox the philox stream in Lua
 --   mcpi.kernel(name), mcpi.timed/accuracy/throughput/repeat/jitstats (decorators),
 --   mcpi.sweep{...}, mcpi.logspace(a, b), mcpi.load(path) (results JSON), mcpi.stats
 --   mcpi.plot     SVG charts          mcpi.report HTML report   mcpi.svg  SVG writer
@@ -30,6 +30,7 @@ local lazy = {
   plot = "mcpi.plot",
   report = "mcpi.report",
   svg = "mcpi.svg",
+  philox = "mcpi.philox",
 }
 
 setmetatable(M, {
