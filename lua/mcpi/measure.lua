@@ -9,6 +9,7 @@ local type, pairs, format, tostring, tonumber = type, pairs, string.format, tost
 local getmetatable, setmetatable, pcall = getmetatable, setmetatable, pcall
 local dump, getupvalue, upvaluejoin = string.dump, debug.getupvalue, debug.upvaluejoin
 local loadstring, getfenv, setfenv = loadstring, getfenv, setfenv
+local floor = math.floor
 
 local M = {}
 
@@ -135,7 +136,10 @@ function M.kernel(k)
   if not ok then
     error(format("kernel '%s' is unavailable: %s (see 'mcpi list')", k.name, why or "no reason given"), 2)
   end
-  local fn, name, stream, threaded = k.fn, k.name, k.stream, k.threaded
+  -- The request is checked once here (M.request), so the loop calls the
+  -- kernel's unchecked function: the registry's per-call checks would add
+  -- their cost to every timed call and share one prototype across kernels.
+  local fn, name, stream, threaded = k.unchecked or k.fn, k.name, k.stream, k.threaded
   local loop = calls_loop(private_copy(fn), name)
   local u64val = util.u64val
   local online
@@ -148,6 +152,10 @@ function M.kernel(k)
       hits = u64val(hits)
     elseif type(hits) ~= "number" then
       error(format("kernel '%s' returned %s, not a hit count", name, tostring(hits)), 2)
+    end
+    if not (hits >= 0 and hits <= req.n) or (type(hits) == "number" and hits ~= floor(hits)) then
+      error(format("kernel '%s' returned %s, not a hit count in 0..n (n = %s)", name,
+        tostring(hits), util.fmtnum(req.n)), 2)
     end
     local threads = 1
     if threaded then
