@@ -123,6 +123,12 @@ static int stack_depth(lua_State *L)
   return n;
 }
 
+/* The traceback is built on this thread's stack, not on the failing one: after
+** a stack overflow the failing stack has only a few spare slots, too few for
+** luaL_traceback ("error in error handling"). */
+static lua_State *tbL;
+static int handler_ref = LUA_NOREF;  /* the Lua message handler, see below */
+
 /* Drop the last `drop` lines of the traceback on top of the stack. */
 static void trim_traceback(lua_State *L, int drop)
 {
@@ -149,9 +155,43 @@ static int traceback(lua_State *L)
   if (exit_request(L, 1) >= 0) return 1;
   if (lua_type(L, 1) != LUA_TSTRING && lua_type(L, 1) != LUA_TNUMBER)
     describe_error(L, 1);
-  luaL_traceback(L, L, lua_tostring(L, 1), 1);
-  trim_traceback(L, below);
+  /* Through the Lua handler, levels 1 and 2 are pcall and the handler. */
+  int level = handler_ref != LUA_NOREF ? 3 : 1;
+  if (tbL == NULL) {
+    luaL_traceback(L, L, lua_tostring(L, 1), level);
+    trim_traceback(L, below);
+    return 1;
+  }
+  lua_settop(tbL, 0);
+  luaL_traceback(tbL, L, lua_tostring(L, 1), level);
+  trim_traceback(tbL, below);
+  lua_xmove(tbL, L, 1);
   return 1;
+}
+
+/* The message handler is a small Lua function that calls traceback under
+** pcall: after a stack overflow a C function cannot even be entered (it needs
+** LUA_MINSTACK free slots), and the error message must survive that. */
+static const char handler_lua[] =
+  "local traceback, pcall = ...\n"
+  "return function(e)\n"
+  "  local ok, r = pcall(traceback, e)\n"
+  "  if ok then return r end\n"
+  "  return e\n"
+  "end\n";
+static void make_handler(lua_State *L)
+{
+  if (luaL_loadbuffer(L, handler_lua, sizeof(handler_lua) - 1, "=handler") != 0) {
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pushcfunction(L, traceback);
+  lua_getglobal(L, "pcall");
+  if (lua_pcall(L, 2, 1, 0) != 0) {
+    lua_pop(L, 1);
+    return;
+  }
+  handler_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 int host_docall(lua_State *L, int narg, int nres)
@@ -159,7 +199,10 @@ int host_docall(lua_State *L, int narg, int nres)
   int base = lua_gettop(L) - narg;
   int saved = below;
   below = stack_depth(L);
-  lua_pushcfunction(L, traceback);
+  if (handler_ref != LUA_NOREF)
+    lua_rawgeti(L, LUA_REGISTRYINDEX, handler_ref);
+  else
+    lua_pushcfunction(L, traceback);
   lua_insert(L, base);
   mcpi_signal_arm(L);
   int status = lua_pcall(L, narg, nres, base);
@@ -254,6 +297,10 @@ static int pmain(lua_State *L)
   lua_setfield(L, -2, "mcpi.host");
   lua_pop(L, 2);
 
+  tbL = lua_newthread(L);
+  luaL_ref(L, LUA_REGISTRYINDEX);  /* anchored for the state's life */
+  make_handler(L);
+
   int status = luaL_loadbuffer(L, boot_lua, sizeof(boot_lua) - 1, "=boot");
   if (status == 0) status = host_docall(L, 0, 0);
 
@@ -277,7 +324,6 @@ static int pmain(lua_State *L)
     int n = 0;
     if (lua_istable(L, -1)) {
       n = (int)lua_objlen(L, -1);
-      luaL_checkstack(L, n + LUA_MINSTACK, "too many script arguments");
       for (int i = 1; i <= n; i++) lua_rawgeti(L, -1 - (i - 1), i);
       lua_remove(L, -1 - n);
     } else {
@@ -319,6 +365,8 @@ int main(int argc, char **argv)
     message("error writing to standard output");
     s.status = 1;
   }
+  tbL = NULL;
+  handler_ref = LUA_NOREF;
   lua_close(L);
   return s.status;
 }

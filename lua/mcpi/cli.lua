@@ -53,7 +53,14 @@ local function exit_closing(code, close)
 end
 
 -- Globals a script sees: arg (as in lua: arg[0] is the script) and mcpi.
+-- A chunk gets its arguments as `...`, which LuaJIT caps near 8000 values.
+local MAX_ARGS = 7000
+
 local function set_script_globals(args, i, name)
+  if #args - i + 1 > MAX_ARGS then
+    util.usage(format("too many arguments for the script: %d (at most %d; pass a file of them instead)",
+      #args - i + 1, MAX_ARGS))
+  end
   local a = {}
   a[0] = name
   a[-1] = args[0]
