@@ -71,8 +71,10 @@ static int incomplete(lua_State *L, int status)
   return msg && len >= elen && strcmp(msg + len - elen, eof) == 0;
 }
 
-/* Compile src as "return src" (an expression whose values print), else as a
-** statement. Leaves the function or the error message on the stack. */
+/* Compile src as an expression whose values print, else as a statement.
+** Leaves the function or the error message on the stack. A syntax error is
+** reported as incomplete ('<eof>') when either reading says the text merely
+** stops early, so "1 +" waits for its next line like "for i = 1, 3 do". */
 static int compile(lua_State *L, const char *src, size_t len)
 {
   /* The values pass through a function call so the expression's own call is
@@ -88,7 +90,20 @@ static int compile(lua_State *L, const char *src, size_t len)
     return 0;
   }
   lua_pop(L, 2);
-  return luaL_loadbuffer(L, src, len, "=stdin");
+  int status = luaL_loadbuffer(L, src, len, "=stdin");
+  if (status == 0 || incomplete(L, status)) return status;
+  lua_pushliteral(L, "return ");
+  lua_pushlstring(L, src, len);
+  lua_concat(L, 2);
+  rsrc = lua_tolstring(L, -1, &rlen);
+  int rstatus = luaL_loadbuffer(L, rsrc, rlen, "=stdin");
+  if (incomplete(L, rstatus)) {  /* keep the '<eof>' message */
+    lua_remove(L, -2);
+    lua_remove(L, -2);
+    return rstatus;
+  }
+  lua_pop(L, 2);
+  return status;
 }
 
 static void remember(const char *chunk)
