@@ -18,10 +18,19 @@
 static volatile sig_atomic_t pending;
 static lua_State *volatile armedL;
 
+/* Raises the same error object as a kernel that saw the flag would
+** (util.interrupted(): {exit = 130, msg = "interrupted"}), so a script that
+** catches interruptions sees one kind of value whichever path noticed first. */
 static void stop_hook(lua_State *L, lua_Debug *ar)
 {
   (void)ar;
   lua_sethook(L, NULL, 0, 0);
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "mcpi.util");
+  if (lua_isfunction(L, -2) && lua_pcall(L, 1, 1, 0) == 0 && lua_istable(L, -1)) {
+    lua_getfield(L, -1, "interrupted");
+    if (lua_isfunction(L, -1)) lua_call(L, 0, 0);  /* raises */
+  }
   luaL_error(L, "interrupted");
 }
 

@@ -202,6 +202,43 @@ run sh -c "\"$MCPI\" -e 'print(1)' >/dev/full"
 expect_rc 1 "writing to a full device"
 expect_err "error writing to standard output" "full device message"
 
+# -- SIGINT: exit 130 and "mcpi: interrupted", from C kernels and Lua code -----
+# sh starts background jobs with SIGINT ignored; the host installs its own
+# handler, so the signal still reaches it.
+interrupt_after() {  # SECONDS CMD...
+    secs=$1; shift
+    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null &
+    pid=$!
+    sleep "$secs"
+    kill -INT "$pid" 2>/dev/null
+    wait "$pid"
+    rc=$?
+    out=$(cat "$tmp/out"); err=$(cat "$tmp/err")
+}
+interrupt_after 1 "$MCPI" -e 'mcpi.kernels.get("c.scalar").fn(1e13, 1)'
+expect_rc 130 "SIGINT during a C kernel"
+expect_err '^mcpi: interrupted$' "SIGINT during a C kernel: message"
+interrupt_after 1 "$MCPI" -joff -e 'local x = 0 while true do x = x + 1 end'
+expect_rc 130 "SIGINT during interpreted Lua"
+expect_err '^mcpi: interrupted$' "SIGINT during interpreted Lua: message"
+interrupt_after 1 "$MCPI" -e 'local ok, e = pcall(mcpi.kernels.get("c.scalar").fn, 1e13, 1) print(ok, e.msg) os.exit(7)'
+expect_rc 7 "a script may catch the interruption"
+expect_out '^false	interrupted$' "caught interruption is util.interrupted()"
+interrupt_after 1 "$MCPI" -joff -e 'local ok, e = pcall(function() while true do end end) print(ok, mcpi.util.is_usage(e), e.exit, e.msg) os.exit(7)'
+expect_out '^false	true	130	interrupted$' "interpreted code raises the same util.interrupted()"
+mkfifo "$tmp/fifo"
+"$MCPI" repl <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+exec 3>"$tmp/fifo"
+printf '1+1\n' >&3
+sleep 1
+kill -INT "$pid"
+wait "$pid"; rc=$?
+exec 3>&-
+out=$(cat "$tmp/out"); err=$(cat "$tmp/err")
+expect_rc 130 "SIGINT while a piped REPL waits for input"
+expect_out '^2$' "the piped REPL ran what it got"
+
 # -- sanitizer canary: under `make asan` a real memory bug must be reported --
 if [ -n "${MCPI_SANITIZED:-}" ]; then
     mkdir -p "$tmp/asan"

@@ -98,4 +98,13 @@ if grep -q '^2+2$' "$tmp/hist" 2>/dev/null; then pass; else fail "history saved 
 if grep -q '^abc$' "$tmp/hist" 2>/dev/null; then fail "a line dropped by ^C was saved to history"; else pass; fi
 if [ "$(grep -c '^x\\040=\\0405$' "$tmp/hist")" = 1 ]; then pass; else fail "up arrow recalls; repeated line stored once"; fi
 
+# `mcpi` with no arguments on a terminal opens the REPL.
+{ sleep 1; printf '6*7\n'; sleep 0.4; printf '\004'; sleep 1; } |
+    MCPI_HISTORY= script -qec "\"$MCPI\"" /dev/null >"$tmp/tty2" 2>&1
+rc=$?
+out=$(tr -d '\r' <"$tmp/tty2")
+expect_rc 0 "mcpi on a terminal: REPL, Ctrl-D exits 0"
+expect_out '^42$' "mcpi on a terminal evaluates input"
+expect_out 'mcpi> ' "mcpi on a terminal shows the prompt"
+
 finish
