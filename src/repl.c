@@ -236,7 +236,8 @@ static char **complete(const char *text, int start, int end)
 
 /* -- The loop ---------------------------------------------------------------- */
 
-/* mcpi.host.repl([banner]) -> number of statements that failed. */
+/* mcpi.host.repl([banner]) -> number of statements that failed, and whether
+** the session was interactive. */
 int repl_run(lua_State *L)
 {
   const char *banner = luaL_optstring(L, 1, NULL);
@@ -293,5 +294,6 @@ int repl_run(lua_State *L)
   }
   fflush(stdout);
   lua_pushinteger(L, failed);
-  return 1;
+  lua_pushboolean(L, interactive);
+  return 2;
 }

@@ -174,8 +174,8 @@ exits 1 if any statement failed (`mcpi repl < session.lua`).]],
     local host = require "mcpi.host"
     local banner = format("mcpi %s (%s) -- try mcpi.kernels.names(); Tab completes, Ctrl-D exits\n",
       require("mcpi")._VERSION:match("[%d%.]+"), jit.version)
-    local failed = host.repl(banner)
-    if failed > 0 and not host.isatty(0) then return 1 end
+    local failed, interactive = host.repl(banner)
+    if failed > 0 and not interactive then return 1 end
     return 0
   end,
 })
