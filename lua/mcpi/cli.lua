@@ -1,6 +1,7 @@
 --- mcpi.cli: the command line. The host calls main(argv) under a protected
--- call; it returns the exit code, raises util.usage (exit 2) for bad usage,
--- and lets a script's own error through (the host prints it, exit 1).
+-- call; it returns the exit code (or a script's chunk and arguments, which the
+-- host calls itself), raises util.usage (exit 2) for bad usage, and lets a
+-- script's own error through (the host prints it, exit 1).
 local util = require "mcpi.util"
 
 local format, concat = string.format, table.concat
@@ -24,7 +25,19 @@ local commands = {}
 local order = {}
 
 --- Add a command (other modules add theirs: run, plot, report).
+-- spec = { args = "usage after the name", summary = "one line", help = "details",
+-- run = function(argv, i) -> exit code }; argv[i] is the command's first argument.
 function M.command(name, spec)
+  util.check(name, "string", "command name", 2)
+  if not name:match("^[%a][%w%-_]*$") then
+    error(format("command name must be a word, got %s", util.quote_arg(name)), 2)
+  end
+  util.check(spec, "table", "command spec", 2)
+  util.check(spec.run, "function", "command spec.run", 2)
+  util.check(spec.summary, "string", "command spec.summary", 2)
+  if spec.args ~= nil then util.check(spec.args, "string", "command spec.args", 2) end
+  if spec.help ~= nil then util.check(spec.help, "string", "command spec.help", 2) end
+  spec.args = spec.args or ""
   if not commands[name] then order[#order + 1] = name end
   commands[name] = spec
 end

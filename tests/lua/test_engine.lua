@@ -107,4 +107,14 @@ T.test("os.exit closes the state (finalizers run)", function()
   T.eq(rc, 5)
 end)
 
+T.test("cli.command checks its arguments", function()
+  local cli = require "mcpi.cli"
+  T.raises("command name must be a string, got nil", cli.command)
+  T.raises("command name must be a word", cli.command, "two words", {})
+  T.raises("command spec must be a table, got string", cli.command, "x", "y")
+  T.raises("command spec.run must be a function, got nil", cli.command, "x", { summary = "s" })
+  T.raises("command spec.summary must be a string, got nil", cli.command, "x", { run = print })
+  T.raises("command spec.args must be a string, got number", cli.command, "x", { run = print, summary = "s", args = 1 })
+end)
+
 T.done()
