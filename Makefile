@@ -33,6 +33,7 @@ ifeq ($(DEPS),system)
   LUAJIT     := luajit
   JITDIR     := $(firstword $(wildcard /usr/share/luajit-2.1*/jit /usr/local/share/luajit-2.1*/jit))
   DEPS_STAMP :=
+  FETCH_TOOLS := --only-tools
   ifneq ($(filter-out clean distclean,$(or $(MAKECMDGOALS),all)),)
     ifeq ($(LIBDIR),)
       $(error DEPS=system: pkg-config finds no luajit (apt-get install pkg-config libluajit2-5.1-dev))
@@ -54,6 +55,7 @@ else
   LUAJIT     = LD_LIBRARY_PATH=$(LIBDIR) LUA_PATH="$(JITDIR)/../?.lua" $(ROOT)/usr/bin/luajit
   JITDIR     = $(firstword $(wildcard $(ROOT)/usr/share/luajit-2.1*/jit))
   DEPS_STAMP := $(ROOT)/.stamp
+  FETCH_TOOLS := --tools
   EDIT_INC   := -I$(ROOT)/usr/include
 endif
 
@@ -130,7 +132,7 @@ run: $(BIN)
 	./$(BIN) script scripts/sweep.lua $(SWEEP_ARGS)
 
 test: $(BIN)
-	$(Q)sh vendor/fetch.sh --tools
+	$(Q)sh vendor/fetch.sh $(FETCH_TOOLS)
 	$(Q)sh tests/run.sh ./$(BIN)
 
 # Sanitizer reports go to files (obj-asan/reports/) as well as making the
@@ -144,7 +146,7 @@ asan:
 	$(Q)$(MAKE) --no-print-directory OBJ=obj-asan BIN=mcpi-asan CFLAGS="-O1 -g" \
 	  XCFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  XLDFLAGS="-fsanitize=address,undefined" mcpi-asan
-	$(Q)sh vendor/fetch.sh --tools
+	$(Q)sh vendor/fetch.sh $(FETCH_TOOLS)
 	$(Q)rm -rf $(ASAN_REPORTS) && mkdir -p $(ASAN_REPORTS)
 	$(Q)ASAN_OPTIONS="$(SAN_OPTS):detect_leaks=1:abort_on_error=0" \
 	  UBSAN_OPTIONS="$(SAN_OPTS):halt_on_error=1" MCPI_SANITIZED=$(ASAN_REPORTS) \

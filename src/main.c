@@ -230,6 +230,13 @@ int host_error_code(lua_State *L)
 void host_report(lua_State *L, int status)
 {
   if (status == 0) return;
+  /* LuaJIT gives LUA_ERRERR when the message handler cannot run. Ours
+  ** protects everything it calls, so that means the stack was exhausted:
+  ** the overflow left too few slots to even enter the handler. */
+  if (status == LUA_ERRERR) {
+    message("stack overflow (no traceback: the Lua stack was exhausted; runaway recursion?)");
+    return;
+  }
   if (exit_request(L, -1) >= 0) {
     lua_getfield(L, -1, "msg");
     if (lua_type(L, -1) == LUA_TSTRING) message(lua_tostring(L, -1));

@@ -173,7 +173,9 @@ expect_rc 3 "exit object"
 expect_err '^mcpi: three$' "exit object message"
 run "$MCPI" -e 'local function f() return 1 + f() end f()'
 expect_rc 1 "stack overflow"
-expect_err '^mcpi: \(command line\):1: stack overflow' "stack overflow message"
+# Where the overflow leaves too few slots to run the message handler, the
+# position and traceback are lost (luajit says "error in error handling").
+expect_err '^mcpi: (\(command line\):1: )?stack overflow' "stack overflow message"
 expect_no_crash "stack overflow"
 run "$MCPI" -e 'local t = setmetatable({}, {__index = function(t, k) return t[k] end}) return t.x'
 expect_rc 1 "C stack overflow through metamethods"
