@@ -6,13 +6,14 @@
 ** in Lua (lua/mcpi/cli.lua); the host only builds the state, wires the
 ** embedded modules and maps the outcome to an exit code:
 **   0 success, 1 error in the experiment, 2 usage error, 130 interrupted.
-** A Lua error object that is a table with a numeric field `exit` (and an
-** optional string `msg`) exits with that code and no traceback: that is how
-** the library reports usage errors and interruptions.
+** A Lua error object that is a table whose field `exit` is an integer in
+** 0..255 (with an optional string `msg`) exits with that code and no
+** traceback: that is how the library reports usage errors and interruptions.
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "lua.h"
 #include "lauxlib.h"
 #include "lualib.h"
@@ -26,17 +27,31 @@ int luaopen_cjson_safe(lua_State *L);
 static const char *progname = "mcpi";
 
 /* Puts $MCPI_LUA_PATH ahead of the embedded bytecode (development override:
-** edit lua/ and rerun, no rebuild). */
+** edit lua/ and rerun, no rebuild). A directory that does not exist is a
+** usage error rather than a silent fallback to the embedded copy, which would
+** make a developer chase edits that never load. */
 static const char boot_lua[] =
   "local dir = os.getenv('MCPI_LUA_PATH')\n"
   "if dir and dir ~= '' then\n"
+  "  local probe = io.open(dir .. '/.', 'r')\n"
+  "  if not probe then\n"
+  "    error(setmetatable({ exit = 2, msg = \"MCPI_LUA_PATH='\" .. dir ..\n"
+  "      \"' is not a readable directory (set it to the lua/ folder of a \" ..\n"
+  "      \"checkout, or unset it to use the embedded library)\" }, {}), 0)\n"
+  "  end\n"
+  "  probe:close()\n"
   "  local loaders = package.loaders\n"
   "  table.insert(loaders, 1, function(name)\n"
   "    local base = dir .. '/' .. name:gsub('%.', '/')\n"
   "    local tried = {}\n"
   "    for _, f in ipairs{base .. '.lua', base .. '/init.lua'} do\n"
   "      local fh = io.open(f, 'r')\n"
-  "      if fh then fh:close(); return assert(loadfile(f)) end\n"
+  "      if fh then\n"
+  "        fh:close()\n"
+  "        local fn, err = loadfile(f)\n"
+  "        if not fn then error(err, 0) end\n"
+  "        return fn\n"
+  "      end\n"
   "      tried[#tried + 1] = \"\\n\\tno file '\" .. f .. \"'\"\n"
   "    end\n"
   "    return table.concat(tried)\n"
@@ -49,72 +64,215 @@ static void message(const char *msg)
   fflush(stderr);
 }
 
-/* Message handler: adds a traceback to string errors; leaves exit tables. */
+/* The exit code an error object at idx asks for, or -1 if it is not an
+** exit object ({exit = 0..255, msg = ...}). */
+static int exit_request(lua_State *L, int idx)
+{
+  int code = -1;
+  if (!lua_istable(L, idx)) return -1;
+  lua_getfield(L, idx, "exit");
+  if (lua_type(L, -1) == LUA_TNUMBER) {
+    lua_Number n = lua_tonumber(L, -1);
+    if (n >= 0 && n <= 255 && n == (lua_Number)(int)n) code = (int)n;
+  }
+  lua_pop(L, 1);
+  return code;
+}
+
+static int call_tostring(lua_State *L)
+{
+  luaL_callmeta(L, 1, "__tostring");
+  return 1;
+}
+
+/* Replace the non-string error object at idx by a string describing it. Its
+** __tostring runs protected: a failing __tostring must not turn into
+** "error in error handling". */
+static void describe_error(lua_State *L, int idx)
+{
+  const char *tname = luaL_typename(L, idx);
+  if (luaL_getmetafield(L, idx, "__tostring")) {
+    lua_pop(L, 1);
+    lua_pushcfunction(L, call_tostring);
+    lua_pushvalue(L, idx);
+    if (lua_pcall(L, 1, 1, 0) == 0 && lua_type(L, -1) == LUA_TSTRING) {
+      lua_replace(L, idx);
+      return;
+    }
+    const char *why = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1)
+                      : "it did not return a string";
+    lua_pushfstring(L, "(error object is a %s value; its __tostring failed: %s)",
+                    tname, why);
+    lua_replace(L, idx);
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pushfstring(L, "(error object is a %s value)", tname);
+  lua_replace(L, idx);
+}
+
+/* Stack levels below the innermost host_docall: the host's own frames
+** (pmain, the REPL, mcpi.cli), which a traceback leaves out. */
+static int below;
+
+static int stack_depth(lua_State *L)
+{
+  lua_Debug ar;
+  int n = 0;
+  while (lua_getstack(L, n, &ar)) n++;
+  return n;
+}
+
+/* The traceback is built on this thread's stack, not on the failing one: after
+** a stack overflow the failing stack has only a few spare slots, too few for
+** luaL_traceback ("error in error handling"). */
+static lua_State *tbL;
+static int handler_ref = LUA_NOREF;  /* the Lua message handler, see below */
+
+/* Drop the last `drop` lines of the traceback on top of the stack. */
+static void trim_traceback(lua_State *L, int drop)
+{
+  size_t len;
+  const char *s = lua_tolstring(L, -1, &len);
+  const char *end = s + len;
+  /* luaL_traceback elides the middle of deep stacks but keeps the last 10. */
+  if (drop <= 0 || drop > 10) return;
+  for (int i = 0; i < drop; i++) {
+    const char *p = end;
+    while (p > s && p[-1] != '\n') p--;
+    if (p == s || strncmp(p, "\t", 1) != 0) return;
+    end = p - 1;
+  }
+  if (end - s >= 17 && memcmp(end - 17, "\nstack traceback:", 17) == 0) end -= 17;
+  lua_pushlstring(L, s, (size_t)(end - s));
+  lua_replace(L, -2);
+}
+
+/* Message handler: adds a traceback to errors; leaves exit objects as they
+** are (they carry their own message and need no traceback). */
 static int traceback(lua_State *L)
 {
-  if (lua_istable(L, 1)) {
-    lua_getfield(L, 1, "exit");
-    int is_exit = lua_isnumber(L, -1);
-    lua_pop(L, 1);
-    if (is_exit) return 1;
+  if (exit_request(L, 1) >= 0) return 1;
+  if (lua_type(L, 1) != LUA_TSTRING && lua_type(L, 1) != LUA_TNUMBER)
+    describe_error(L, 1);
+  /* Through the Lua handler, levels 1 and 2 are pcall and the handler. */
+  int level = handler_ref != LUA_NOREF ? 3 : 1;
+  if (tbL == NULL) {
+    luaL_traceback(L, L, lua_tostring(L, 1), level);
+    trim_traceback(L, below);
+    return 1;
   }
-  if (!lua_isstring(L, 1)) {
-    if (luaL_callmeta(L, 1, "__tostring") && lua_isstring(L, -1))
-      return 1;
-    lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-    lua_replace(L, 1);
-  }
-  luaL_traceback(L, L, lua_tostring(L, 1), 1);
+  lua_settop(tbL, 0);
+  luaL_traceback(tbL, L, lua_tostring(L, 1), level);
+  trim_traceback(tbL, below);
+  lua_xmove(tbL, L, 1);
   return 1;
+}
+
+/* The message handler is a small Lua function that calls traceback under
+** pcall: after a stack overflow a C function cannot even be entered (it needs
+** LUA_MINSTACK free slots), and the error message must survive that. */
+static const char handler_lua[] =
+  "local traceback, pcall = ...\n"
+  "return function(e)\n"
+  "  local ok, r = pcall(traceback, e)\n"
+  "  if ok then return r end\n"
+  "  return e\n"
+  "end\n";
+static void make_handler(lua_State *L)
+{
+  if (luaL_loadbuffer(L, handler_lua, sizeof(handler_lua) - 1, "=handler") != 0) {
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pushcfunction(L, traceback);
+  lua_getglobal(L, "pcall");
+  if (lua_pcall(L, 2, 1, 0) != 0) {
+    lua_pop(L, 1);
+    return;
+  }
+  handler_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 int host_docall(lua_State *L, int narg, int nres)
 {
   int base = lua_gettop(L) - narg;
-  lua_pushcfunction(L, traceback);
+  int saved = below;
+  below = stack_depth(L);
+  if (handler_ref != LUA_NOREF)
+    lua_rawgeti(L, LUA_REGISTRYINDEX, handler_ref);
+  else
+    lua_pushcfunction(L, traceback);
   lua_insert(L, base);
   mcpi_signal_arm(L);
   int status = lua_pcall(L, narg, nres, base);
   mcpi_signal_disarm();
   lua_remove(L, base);
+  below = saved;
   return status;
 }
 
-/* Exit code an error object asks for: its `exit` field, 130 after SIGINT,
-** else 1. */
-static int error_code(lua_State *L)
+/* 1 if the error on top is the interpreter stopped by SIGINT. */
+static int interrupted(lua_State *L)
 {
-  int code = 1;
-  if (lua_istable(L, -1)) {
-    lua_getfield(L, -1, "exit");
-    if (lua_isnumber(L, -1)) code = (int)lua_tointeger(L, -1);
-    lua_pop(L, 1);
-  } else if (mcpi_signal_pending()) {
-    code = 130;
-  }
-  return code;
+  if (!mcpi_signal_pending()) return 0;
+  const char *msg = lua_tostring(L, -1);
+  return msg != NULL && strstr(msg, "interrupted") != NULL;
+}
+
+int host_error_code(lua_State *L)
+{
+  int code = exit_request(L, -1);
+  if (code >= 0) return code;
+  return interrupted(L) ? 130 : 1;
 }
 
 void host_report(lua_State *L, int status)
 {
-  if (status == 0 || lua_isnil(L, -1)) return;
-  if (lua_istable(L, -1)) {
+  if (status == 0) return;
+  /* LuaJIT gives LUA_ERRERR when the message handler cannot run. Ours
+  ** protects everything it calls, so that means the stack was exhausted:
+  ** the overflow left too few slots to even enter the handler. */
+  if (status == LUA_ERRERR) {
+    message("stack overflow (no traceback: the Lua stack was exhausted; runaway recursion?)");
+    return;
+  }
+  if (exit_request(L, -1) >= 0) {
     lua_getfield(L, -1, "msg");
-    if (lua_isstring(L, -1)) message(lua_tostring(L, -1));
+    if (lua_type(L, -1) == LUA_TSTRING) message(lua_tostring(L, -1));
     lua_pop(L, 1);
     return;
   }
-  const char *msg = lua_tostring(L, -1);
-  if (msg == NULL) msg = "(error object is not a string)";
-  if (mcpi_signal_pending() && strstr(msg, "interrupted") != NULL)
-    msg = "interrupted";
-  message(msg);
+  if (interrupted(L)) {
+    message("interrupted");
+    return;
+  }
+  if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
+    /* Errors that bypass the handler (LUA_ERRMEM, LUA_ERRERR) or come
+    ** from outside a host_docall. */
+    lua_pushvalue(L, -1);
+    describe_error(L, lua_gettop(L));
+    message(lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return;
+  }
+  message(lua_tostring(L, -1));
+}
+
+/* mcpi.host.isatty(fd) -> boolean, without a global ffi.cdef a user script
+** could collide with. */
+static int host_isatty(lua_State *L)
+{
+  int fd = luaL_checkint(L, 1);
+  lua_pushboolean(L, isatty(fd) == 1);
+  return 1;
 }
 
 static int host_index(lua_State *L)
 {
   static const luaL_Reg funcs[] = {
     { "repl", repl_run },
+    { "isatty", host_isatty },
     { NULL, NULL }
   };
   lua_newtable(L);
@@ -131,6 +289,7 @@ struct smain {
 static int pmain(lua_State *L)
 {
   struct smain *s = (struct smain *)lua_touserdata(L, 1);
+  lua_settop(L, 0);
   lua_gc(L, LUA_GCSTOP, 0);
   luaL_openlibs(L);
   lua_gc(L, LUA_GCRESTART, -1);
@@ -145,17 +304,19 @@ static int pmain(lua_State *L)
   lua_setfield(L, -2, "mcpi.host");
   lua_pop(L, 2);
 
-  if (luaL_loadbuffer(L, boot_lua, sizeof(boot_lua) - 1, "=boot") ||
-      host_docall(L, 0, 0)) {
-    host_report(L, 1);
-    s->status = 1;
-    return 0;
-  }
+  tbL = lua_newthread(L);
+  luaL_ref(L, LUA_REGISTRYINDEX);  /* anchored for the state's life */
+  make_handler(L);
 
-  /* require("mcpi.cli").main(argv) -> exit code */
-  lua_getglobal(L, "require");
-  lua_pushliteral(L, "mcpi.cli");
-  int status = host_docall(L, 1, 1);
+  int status = luaL_loadbuffer(L, boot_lua, sizeof(boot_lua) - 1, "=boot");
+  if (status == 0) status = host_docall(L, 0, 0);
+
+  /* require("mcpi.cli").main(argv) -> exit code | chunk, args */
+  if (status == 0) {
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "mcpi.cli");
+    status = host_docall(L, 1, 1);
+  }
   if (status == 0) {
     lua_getfield(L, -1, "main");
     lua_remove(L, -2);
@@ -164,14 +325,33 @@ static int pmain(lua_State *L)
       lua_pushstring(L, s->argv[i]);
       lua_rawseti(L, -2, i);
     }
-    status = host_docall(L, 1, 1);
+    status = host_docall(L, 1, 2);
+  }
+  if (status == 0 && lua_isfunction(L, -2)) {
+    int n = 0;
+    if (lua_istable(L, -1)) {
+      n = (int)lua_objlen(L, -1);
+      for (int i = 1; i <= n; i++) lua_rawgeti(L, -1 - (i - 1), i);
+      lua_remove(L, -1 - n);
+    } else {
+      lua_pop(L, 1);
+    }
+    status = host_docall(L, n, 0);
+    if (status == 0) lua_pushinteger(L, 0);
+  } else if (status == 0) {
+    lua_pop(L, 1);
   }
   if (status != 0) {
-    s->status = error_code(L);
+    s->status = host_error_code(L);
     host_report(L, status);
     return 0;
   }
-  s->status = lua_isnumber(L, -1) ? (int)lua_tointeger(L, -1) : 0;
+  if (lua_type(L, -1) == LUA_TNUMBER) {
+    lua_Number n = lua_tonumber(L, -1);
+    s->status = (n >= 0 && n <= 255) ? (int)n : 1;
+  } else {
+    s->status = 0;
+  }
   return 0;
 }
 
@@ -184,11 +364,16 @@ int main(int argc, char **argv)
     return EXIT_FAILURE;
   }
   int status = lua_cpcall(L, pmain, &s);
-  if (status != 0) {
+  if (status != 0) {  /* only out of memory can get here */
     host_report(L, status);
     s.status = 1;
   }
-  fflush(stdout);
+  if (fflush(stdout) != 0 && s.status == 0) {
+    message("error writing to standard output");
+    s.status = 1;
+  }
+  tbL = NULL;
+  handler_ref = LUA_NOREF;
   lua_close(L);
   return s.status;
 }

@@ -13,11 +13,13 @@ bad=0
 for t in tests/lua/test_*.lua tests/sh/test_*.sh; do
     [ -e "$t" ] || continue
     case "$t" in *"${TESTS:-}"*) ;; *) continue ;; esac
+    t0=$(date +%s)
     case "$t" in
         *.lua) log=$("$MCPI" script "$t" 2>&1) ;;
         *.sh) log=$(sh "$t" 2>&1) ;;
     esac
     rc=$?
+    secs=$(( $(date +%s) - t0 ))
     printf '%s\n' "$log" | grep -v ': [0-9]* passed, [0-9]* failed$'
     line=$(printf '%s\n' "$log" | grep -E ': [0-9]+ passed, [0-9]+ failed$' | tail -1)
     if [ -z "$line" ]; then
@@ -26,7 +28,7 @@ for t in tests/lua/test_*.lua tests/sh/test_*.sh; do
     fi
     p=$(printf '%s' "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\1/')
     f=$(printf '%s' "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\2/')
-    printf '%-28s %4d passed, %d failed\n' "$t" "$p" "$f"
+    printf '%-32s %4d passed, %d failed  (%ss)\n' "$t" "$p" "$f" "$secs"
     total_p=$((total_p + p)); total_f=$((total_f + f))
     if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
         printf 'FAIL %s: exit %s\n' "$t" "$rc"; total_f=$((total_f + 1))

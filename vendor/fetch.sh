@@ -3,7 +3,8 @@
 #
 #   sh vendor/fetch.sh          download + unpack vendor/packages.txt into vendor/root
 #   sh vendor/fetch.sh --tools  also apt-get install the tools the test suite runs
-#                               (rsvg-convert, xmllint), when missing and run as root
+#                               (script, rsvg-convert, xmllint), when missing and run as root
+#   sh vendor/fetch.sh --only-tools   just the tools (a DEPS=system build)
 #
 # Each package is fetched with `apt-get download NAME=VERSION` and unpacked with
 # `dpkg -x` (no install, no root needed for this part). If the pinned version has
@@ -69,6 +70,10 @@ fetch() {
     say "unpacked $(ls "$debs" | wc -l) packages into vendor/root"
 }
 
-fetch
-[ "${1:-}" = "--tools" ] && install_tools
+case "${1:-}" in
+    --only-tools) install_tools ;;
+    --tools) fetch; install_tools ;;
+    "") fetch ;;
+    *) die "unknown option '$1' (usage: sh vendor/fetch.sh [--tools|--only-tools])" ;;
+esac
 exit 0

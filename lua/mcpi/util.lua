@@ -26,6 +26,44 @@ function M.interrupted()
   error(setmetatable({ exit = 130, msg = "interrupted" }, UsageError), 0)
 end
 
+local function valid_utf8(s)
+  local i, n = 1, #s
+  while i <= n do
+    local c = s:byte(i)
+    local len = c < 0x80 and 1 or (c >= 0xC2 and c < 0xE0) and 2 or (c >= 0xE0 and c < 0xF0) and 3
+      or (c >= 0xF0 and c < 0xF5) and 4 or nil
+    if not len or i + len - 1 > n then return false end
+    for j = i + 1, i + len - 1 do
+      local b = s:byte(j)
+      if b < 0x80 or b > 0xBF then return false end
+    end
+    i = i + len
+  end
+  return true
+end
+
+--- A user-supplied string quoted for a message: 'like this', control bytes
+-- (and every byte >= 0x80 unless the string is valid UTF-8) escaped as \xNN,
+-- cut to about max bytes (default 60) so garbage cannot flood the terminal.
+function M.quote_arg(s, max)
+  s = tostring(s)
+  max = max or 60
+  local cut = ""
+  if #s > max then
+    cut = format("...(%d bytes)", #s)
+    s = s:sub(1, max)
+    while #s > 0 and s:byte(-1) >= 0x80 and s:byte(-1) < 0xC0 do s = s:sub(1, -2) end
+    if #s > 0 and s:byte(-1) >= 0xC0 then s = s:sub(1, -2) end
+  end
+  local hi = valid_utf8(s) and "[%c\\']" or "[%c\\'\128-\255]"
+  s = s:gsub(hi, function(c)
+    if c == "\\" then return "\\\\" end
+    if c == "'" then return "\\'" end
+    return format("\\x%02X", c:byte())
+  end)
+  return "'" .. s .. "'" .. cut
+end
+
 --- Edit distance between two strings (insertions, deletions, substitutions
 -- and transpositions of neighbours each cost 1), for "did you mean".
 function M.distance(a, b)

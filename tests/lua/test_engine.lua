@@ -2,40 +2,119 @@
 local T = dofile("tests/harness.lua")
 local ffi = require "ffi"
 
+local MCPI = os.getenv("MCPI") or "./mcpi"
+
+-- Output and exit status of a shell command.
+local function sh(cmd)
+  local p = assert(io.popen(cmd .. " 2>&1; echo \"rc=$?\""))
+  local out = p:read("*a")
+  p:close()
+  local rc = tonumber(out:match("rc=(%d+)\n$"))
+  return out:gsub("rc=%d+\n$", ""), rc
+end
+
 T.test("ffi.C reaches exported symbols", function()
   local C = require "mcpi.capi"
   T.ok(C.mcpi_clock_ns() > 0, "clock")
+  T.ok(C.mcpi_clock_resolution_ns() >= 1, "clock resolution")
+  C.mcpi_clock_noop()
   T.eq(ffi.string(C.mcpi_build_version()), "0.1.0")
+  T.ok(#ffi.string(C.mcpi_build_commit()) > 0, "commit")
+  T.ok(ffi.string(C.mcpi_build_compiler()):find("gcc") or ffi.string(C.mcpi_build_compiler()):find("clang"), "compiler")
+  T.eq(C.mcpi_signal_pending(), 0)
   T.eq(ffi.string(C.mcpi_strerror(C.MCPI_EINVAL)), "argument out of range")
 end)
 
-T.test("library modules leak no globals", function()
-  local before = {}
-  for k in pairs(_G) do before[k] = true end
-  for _, m in ipairs{ "mcpi", "mcpi.util", "mcpi.capi", "mcpi.kernels", "mcpi.cli", "mcpi.repl" } do
-    require(m)
+T.test("every function declared in mcpi.h resolves through ffi.C", function()
+  local C = require "mcpi.capi"
+  local src = require "mcpi.cdef"
+  local n, missing = 0, {}
+  for line in src:gmatch("[^\n]+") do
+    local name = line:match("^MCPI_API[^(]-([%w_]+)%s*%(")
+    if name then
+    n = n + 1
+    local ok = pcall(function() return C[name] end)
+    if not ok then missing[#missing + 1] = name end
+    end
   end
-  local leaked = {}
-  for k in pairs(_G) do if not before[k] then leaked[#leaked + 1] = tostring(k) end end
-  T.eq(table.concat(leaked, ","), "")
+  T.ok(n >= 15, "found " .. n .. " declarations")
+  T.eq(table.concat(missing, ","), "")
 end)
 
-T.rows("util.to_u64 rejects bad values", {
-  { -1, "must be >= 0" }, { 0.5, "whole number" }, { 0/0, "NaN" }, { 1/0, "whole number" },
-  { "12a", "non-negative integer" }, { "18446744073709551616", "< 2^64" }, { {}, "non-negative integer" },
-}, function(row)
-  local util = require "mcpi.util"
-  local v, err = util.to_u64(row[1], "n")
-  T.eq(v, nil)
-  T.ok(err:find(row[2], 1, true), err)
+T.test("the embedded header is src/mcpi.h itself", function()
+  local fh = assert(io.open("src/mcpi.h", "rb"))
+  local text = fh:read("*a")
+  fh:close()
+  T.ok(require("mcpi.cdef") == text, "mcpi.cdef differs from src/mcpi.h (rebuild?)")
 end)
 
-T.rows("util.to_u64 accepts", {
-  { 0, "0" }, { 2^53, "9007199254740992" }, { "18446744073709551615", "18446744073709551615" },
-  { 5ULL, "5" },
-}, function(row)
-  local util = require "mcpi.util"
-  T.eq(util.u64str(assert(util.to_u64(row[1], "n"))), row[2])
+T.test("library modules leak no globals (a _G write trap while requiring each)", function()
+  local names = {}
+  local p = assert(io.popen("ls lua/mcpi"))
+  for f in p:lines() do
+    local m = f:match("^(.+)%.lua$")
+    if m then names[#names + 1] = m == "init" and "mcpi" or "mcpi." .. m end
+  end
+  p:close()
+  T.ok(#names >= 6, "modules found: " .. #names)
+  -- A fresh process: the trap is set before anything but the host's own
+  -- modules loads, and those are loaded again under it.
+  local code = [[
+    setmetatable(_G, { __newindex = function(_, k) error("global write: " .. tostring(k), 2) end,
+                       __index = function(_, k) error("global read of undefined " .. tostring(k), 2) end })
+    package.loaded["mcpi.cli"], package.loaded["mcpi.util"], package.loaded["mcpi"] = nil, nil, nil
+    for name in (...):gmatch("%S+") do require(name) end
+    io.write("ok")]]
+  local out, rc = sh(string.format("%s -e '%s' '%s'", MCPI, code:gsub("'", "'\\''"), table.concat(names, " ")))
+  T.eq(out, "ok")
+  T.eq(rc, 0)
+end)
+
+T.test("MCPI_LUA_PATH puts a directory ahead of the embedded library", function()
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p " .. dir .. "/mcpi") == 0)
+  local fh = assert(io.open("lua/mcpi/util.lua"))
+  local src = fh:read("*a")
+  fh:close()
+  fh = assert(io.open(dir .. "/mcpi/util.lua", "w"))
+  fh:write((src:gsub("\nreturn M%s*$", "\nM.override_marker = 'from " .. dir .. "'\nreturn M\n")))
+  fh:close()
+  local probe = "print(require('mcpi.util').override_marker, #require('mcpi.kernels').names() > 0)"
+  local out, rc = sh(string.format("MCPI_LUA_PATH=%s %s -e %q", dir, MCPI, probe))
+  T.eq(out, "from " .. dir .. "\ttrue\n", "override loaded, other modules still embedded")
+  T.eq(rc, 0)
+  out = sh(string.format("env -u MCPI_LUA_PATH %s -e %q", MCPI, probe))
+  T.eq(out, "nil\ttrue\n", "embedded copy without the variable")
+  -- A broken module in the override directory is an error naming the file.
+  fh = assert(io.open(dir .. "/mcpi/kernels.lua", "w"))
+  fh:write("local x = = 1\n")
+  fh:close()
+  out, rc = sh(string.format("MCPI_LUA_PATH=%s %s -e %q", dir, MCPI, probe))
+  T.eq(rc, 1)
+  T.ok(out:find(dir .. "/mcpi/kernels.lua:1:", 1, true), out)
+  os.execute("rm -rf " .. dir)
+end)
+
+T.test("startup loads only what it needs (mcpi -e '' stays fast)", function()
+  local out = sh(MCPI .. [[ -e 'local n = 0 for k in pairs(package.loaded) do if k:match("^mcpi") then n = n + 1 end end print(n)']])
+  T.ok(tonumber(out) and tonumber(out) <= 4, "mcpi modules loaded at startup: " .. out)
+end)
+
+T.test("os.exit closes the state (finalizers run)", function()
+  local out, rc = sh(MCPI .. [[ -e 'local p = newproxy(true) getmetatable(p).__gc = function() io.write("gc ran") end _G.p = p os.exit(5)']])
+  T.eq(out, "gc ran")
+  T.eq(rc, 5)
+end)
+
+T.test("cli.command checks its arguments", function()
+  local cli = require "mcpi.cli"
+  T.raises("command name must be a string, got nil", cli.command)
+  T.raises("command name must be a word", cli.command, "two words", {})
+  T.raises("command spec must be a table, got string", cli.command, "x", "y")
+  T.raises("command spec.run must be a function, got nil", cli.command, "x", { summary = "s" })
+  T.raises("command spec.summary must be a string, got nil", cli.command, "x", { run = print })
+  T.raises("command spec.args must be a string, got number", cli.command, "x", { run = print, summary = "s", args = 1 })
 end)
 
 T.done()
