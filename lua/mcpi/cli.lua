@@ -266,7 +266,12 @@ local function usage_text()
   for _, name in ipairs(order) do
     local c = commands[name]
     local head = name .. (c.args ~= "" and (" " .. c.args) or "")
-    lines[#lines + 1] = format("  %-34s %s", head, c.summary)
+    if #head > 34 then  -- a long synopsis gets its own line
+      lines[#lines + 1] = "  " .. head
+      lines[#lines + 1] = format("  %-34s %s", "", c.summary)
+    else
+      lines[#lines + 1] = format("  %-34s %s", head, c.summary)
+    end
   end
   lines[#lines + 1] = format("  %-34s %s", "-e CODE [ARGS...]", "run a chunk of Lua (mcpi loaded, ARGS in `arg`)")
   lines[#lines + 1] = format("  %-34s %s", "FILE.lua [ARGS...] | -", "same as `script` (- reads standard input)")
