@@ -64,7 +64,8 @@ end
 -- spec.name ("backend.variant"), spec.fn(n, seed, threads) -> hits (uint64_t
 -- cdata or number), spec.stream ("philox" or your stream's name),
 -- spec.description (one line), optional spec.available() -> ok, why,
--- spec.threaded (true if fn uses its threads argument), optional
+-- spec.threaded (true if fn uses its threads argument), spec.jit = false (run
+-- fn and the functions it defines with the JIT off, e.g. a no-JIT baseline), optional
 -- spec.count(seed, first, n) -> hits (samples first..first+n-1; philox kernels).
 -- The entry's fn checks its arguments for every kernel alike: n a whole number
 -- in 0..2^63 (number, uint64_t or decimal string), seed in 0..2^64-1 (default
@@ -83,6 +84,7 @@ function M.register(spec)
   if spec.available ~= nil then util.check(spec.available, "function", "kernel available", 2) end
   if spec.count ~= nil then util.check(spec.count, "function", "kernel count", 2) end
   local raw, raw_count = spec.fn, spec.count
+  if spec.jit == false then jit.off(raw, true) end
   local k = {
     name = spec.name,
     backend = spec.name:match("^([^%.]+)"),
@@ -90,6 +92,7 @@ function M.register(spec)
     description = spec.description or "",
     available = spec.available or function() return true end,
     threaded = spec.threaded and true or false,
+    jit_off = spec.jit == false,
     builtin = spec.builtin and true or false,
     unchecked = raw,
   }

@@ -116,5 +116,5 @@ return {
     fn = plain_loop("lua.jit") },
   { name = "lua.interp", stream = "lua-random",
     description = "the same plain loop with the JIT off: the no-JIT baseline",
-    fn = interp_loop },
+    jit = false, fn = interp_loop },
 }

@@ -140,7 +140,10 @@ function M.kernel(k)
   -- kernel's unchecked function: the registry's per-call checks would add
   -- their cost to every timed call and share one prototype across kernels.
   local fn, name, stream, threaded = k.unchecked or k.fn, k.name, k.stream, k.threaded
-  local loop = calls_loop(private_copy(fn), name)
+  local copy = private_copy(fn)
+  -- jit.off marks a prototype, and the copy has a new one: mark it again
+  if k.jit_off and copy ~= fn then jit.off(copy, true) end
+  local loop = calls_loop(copy, name)
   local u64val = util.u64val
   local online
   return function(a, b, c)

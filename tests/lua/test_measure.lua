@@ -112,4 +112,23 @@ T.test("context: machine, build and measured overheads", function()
   T.raises("extra must be a table", require("mcpi.context").collect, 5)
 end)
 
+T.test("kernel: a kernel registered with jit = false stays interpreted when measured", function()
+  -- the measured copy has its own prototype; it must keep the JIT off (lua.interp
+  -- once ran as fast as lua.jit because the copy lost the flag)
+  local util_jit = require "jit.util"
+  local traced = {}
+  local function on_trace(what, tr, func)
+    if what == "start" then
+      local info = util_jit.funcinfo(func)
+      if info.source then traced[info.source] = (traced[info.source] or 0) + 1 end
+    end
+  end
+  jit.attach(on_trace, "trace")
+  local fi, fj = measure.kernel("lua.interp"), measure.kernel("lua.jit")
+  for i = 1, 20 do fi(1e4, i); fj(1e4, i) end
+  jit.attach(on_trace)
+  T.eq(traced["=lua.interp"], nil, "traces started in lua.interp")
+  T.ok((traced["=lua.jit"] or 0) > 0, "lua.jit is traced (the check can see traces)")
+end)
+
 T.done()
