@@ -27,8 +27,34 @@ if not spec then
   return
 end
 
+-- The study's baseline is the loop without a JIT, when it takes part.
+if not spec.baseline then
+  for _, k in ipairs(spec.kernels or mcpi.kernels.names()) do
+    if k == "lua.interp" then spec.baseline = k end
+  end
+end
+
 local res = mcpi.sweep(spec)
 res:print()
+
+-- The comparison at a glance: every kernel at the largest N all of them reached.
+local per_n, kernels = {}, {}
+for _, s in ipairs(res.summary) do
+  per_n[s.n] = (per_n[s.n] or 0) + 1
+  kernels[s.kernel] = true
+end
+local nk, top = 0, nil
+for _ in pairs(kernels) do nk = nk + 1 end
+for n, c in pairs(per_n) do
+  if c == nk and (top == nil or n > top) then top = n end
+end
+if top and nk > 1 then
+  local rows = {}
+  for _, s in ipairs(res.summary) do if s.n == top then rows[#rows + 1] = s end end
+  table.sort(rows, function(a, b) return (a.seconds_median or math.huge) < (b.seconds_median or math.huge) end)
+  io.write(string.format("\nall %d kernels at N = %s, fastest first:\n", nk, mcpi.output.count(top)),
+    mcpi.output.table(rows, { baseline = spec.baseline }))
+end
 io.write("\n", res:summary())
 local saved = {}
 for _, f in ipairs{ spec.json, spec.jsonl, spec.csv } do saved[#saved + 1] = f end
