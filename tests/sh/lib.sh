@@ -26,6 +26,21 @@ run_in() {
     out=$(cat "$tmp/out")
     err=$(cat "$tmp/err")
 }
+# interrupt_after SECONDS CMD...: run CMD in the background, send it SIGINT
+# after SECONDS, wait; keeps $rc, $out, $err like run. sh starts background
+# jobs with SIGINT ignored, but the host installs its own handler, so the
+# signal still reaches it.
+interrupt_after() {
+    secs=$1; shift
+    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null &
+    pid=$!
+    sleep "$secs"
+    kill -INT "$pid" 2>/dev/null
+    wait "$pid"
+    rc=$?
+    out=$(cat "$tmp/out")
+    err=$(cat "$tmp/err")
+}
 pass() { passed=$((passed + 1)); }
 fail() {
     failed=$((failed + 1))

@@ -205,18 +205,6 @@ expect_rc 1 "writing to a full device"
 expect_err "error writing to standard output" "full device message"
 
 # -- SIGINT: exit 130 and "mcpi: interrupted", from C kernels and Lua code -----
-# sh starts background jobs with SIGINT ignored; the host installs its own
-# handler, so the signal still reaches it.
-interrupt_after() {  # SECONDS CMD...
-    secs=$1; shift
-    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null &
-    pid=$!
-    sleep "$secs"
-    kill -INT "$pid" 2>/dev/null
-    wait "$pid"
-    rc=$?
-    out=$(cat "$tmp/out"); err=$(cat "$tmp/err")
-}
 interrupt_after 1 "$MCPI" -e 'mcpi.kernels.get("c.scalar").fn(1e13, 1)'
 expect_rc 130 "SIGINT during a C kernel"
 expect_err '^mcpi: interrupted$' "SIGINT during a C kernel: message"

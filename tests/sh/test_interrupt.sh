@@ -2,20 +2,6 @@
 # line complete JSON), the summary of what finished printed, files written.
 . "$(dirname "$0")/lib.sh"
 
-# The host installs its own SIGINT handler, so the signal reaches it even
-# though sh starts background jobs with SIGINT ignored.
-interrupt_after() {  # SECONDS CMD...: run CMD in the background, SIGINT it, wait
-    secs=$1; shift
-    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null &
-    pid=$!
-    sleep "$secs"
-    kill -INT "$pid" 2>/dev/null
-    wait "$pid"
-    rc=$?
-    out=$(cat "$tmp/out")
-    err=$(cat "$tmp/err")
-}
-
 # 12 points of 20 reps up to N = 1e8: a minute of work, interrupted after 2 s.
 interrupt_after 3 "$MCPI" run c.scalar c.simd -n 1e3,1e4,1e5,1e6,1e7,1e8 --reps 20 \
     --jsonl "$tmp/i.jsonl" --json "$tmp/i.json" --no-progress
