@@ -17,10 +17,10 @@
 
 #define AVX512_TARGET __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,popcnt")))
 #ifndef GROUPS
-#define GROUPS 5                       /* zmm groups in flight */
+#define GROUPS 6                       /* zmm groups in flight (measured with SCALAR 3: 4: 0.615, 5: 0.605, 6: 0.594, 7: 0.623, 8: 0.650 ns) */
 #endif
 #ifndef SCALAR
-#define SCALAR 3                       /* blocks on the integer units alongside */
+#define SCALAR 3                       /* blocks on the integer units alongside (6 groups: 3: 0.594, 4: 0.597 ns) */
 #endif
 #define STEP (8 * GROUPS + SCALAR)     /* blocks per iteration */
 #define CHUNK ((uint64_t)STEP << 15)   /* blocks between SIGINT polls */
