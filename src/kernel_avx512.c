@@ -38,6 +38,8 @@ static int count_blocks(uint64_t seed, uint64_t jb, uint64_t nb, uint64_t *hits)
     k1[r] = _mm512_set1_epi64(b);
   }
   const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+  __m512i goff[GROUPS];
+  for (int g = 0; g < GROUPS; g++) goff[g] = _mm512_set1_epi64(8 * g);
   uint64_t h = 0;
   while (nb > 0) {
     if (mcpi_signal_pending()) return MCPI_EINTR;
@@ -57,10 +59,12 @@ static int count_blocks(uint64_t seed, uint64_t jb, uint64_t nb, uint64_t *hits)
       ** fewer on the vector units, which are the bottleneck. */
       const int one_hi = (j >> 32) == ((j + 8 * GROUPS - 1) >> 32);
       const __m512i c0_hi = _mm512_set1_epi64((uint32_t)(j >> 32) ^ (uint32_t)seed);
+      /* One broadcast of j per iteration; each group adds its constant offset. */
+      const __m512i base = _mm512_add_epi64(_mm512_set1_epi64((long long)j), lane);
 #pragma GCC unroll 8
       for (int g = 0; g < GROUPS; g++) {
         /* Round 1 on counter (j lo, j hi, 0, 0): M1 * 0 = 0 saves a multiply. */
-        __m512i ctr = _mm512_add_epi64(_mm512_set1_epi64((long long)(j + 8 * g)), lane);
+        __m512i ctr = _mm512_add_epi64(base, goff[g]);
         __m512i p0 = _mm512_mul_epu32(ctr, m0);
         c0[g] = one_hi ? c0_hi : _mm512_xor_si512(_mm512_srli_epi64(ctr, 32), k0[0]);
         c1[g] = _mm512_setzero_si512();
