@@ -46,14 +46,15 @@ KEYS = concat(KEYS, "\n  ")
 -- rshift needs a mov + shr; the low half then holds hi(p), the high half
 -- garbage that the band before the next multiply clears. So c1 and c3 keep
 -- the whole product p (only its low half matters: it is XORed into a word that
--- is masked) and are masked once, for the hit test.
+-- is masked) and are masked once, for the hit test. Each block's round is
+-- written whole (products, then the new words) before the next block's: LuaJIT
+-- emits code in that order, and it runs 3% faster than all products first
+-- (the same instructions and spills; each word's chain starts earlier).
 local function rounds(lanes)
   local t = {}
   for r = 0, 9 do
     for _, v in ipairs(lanes) do
       t[#t + 1] = format("%sp0, %sp1 = %s0 * 0xD2511F53ULL, %s2 * 0xCD9E8D57ULL", v, v, v, v)
-    end
-    for _, v in ipairs(lanes) do
       t[#t + 1] = format("%s0, %s1, %s2, %s3 = band(bxor(ror(%sp1, 32), %s1, k0_%d), LO), %sp1, "
         .. "band(bxor(ror(%sp0, 32), %s3, k1_%d), LO), %sp0", v, v, v, v, v, v, r, v, v, v, r, v)
     end
