@@ -40,11 +40,13 @@ int mcpi_philox_fill(uint64_t seed, uint64_t first, uint64_t n, uint32_t *xy)
 }
 
 #define POLL_MASK ((1u << 22) - 1)  /* poll SIGINT every 4M blocks */
-#define LANES 4                        /* blocks side by side (2: 6.9, 3: 5.7, 4: 5.4, 6: 5.4 ns) */
+#define LANES 4                        /* blocks side by side (rounds unrolled: 3: 5.2, 4: 4.04, 5: 4.19, 6: 4.1, 8: 4.2 ns) */
 
 /* Hits among the samples of blocks j..j+LANES-1. The same rounds as
 ** philox_block, interleaved: one block alone is a chain of 10 x (mul, xor)
-** whose latency the CPU cannot hide, LANES independent chains keep it busy. */
+** whose latency the CPU cannot hide, LANES independent chains keep it busy.
+** The rounds are unrolled too: rolled, gcc keeps the 4 x LANES words in
+** stack slots and reloads them every round (5.4 -> 4.0 ns/sample). */
 static uint64_t count_lanes(uint64_t j, uint64_t seed)
 {
   uint32_t c0[LANES], c1[LANES], c2[LANES], c3[LANES];
@@ -55,6 +57,7 @@ static uint64_t count_lanes(uint64_t j, uint64_t seed)
     c1[l] = (uint32_t)((j + l) >> 32);
     c2[l] = c3[l] = 0;
   }
+#pragma GCC unroll 10
   for (int i = 0; i < 10; i++) {
 #pragma GCC unroll 8
     for (int l = 0; l < LANES; l++) {

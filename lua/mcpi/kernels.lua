@@ -212,9 +212,9 @@ end
 c_kernel("c.scalar", C.mcpi_scalar_count, C.MCPI_PATH_SCALAR,
   "portable C, the reference philox stream")
 c_kernel("c.avx2", C.mcpi_avx2_count, C.MCPI_PATH_AVX2,
-  "AVX2, 24 blocks in flight (6 ymm groups)")
+  "AVX2, 26 blocks in flight (6 ymm groups + 2 scalar)")
 c_kernel("c.avx512", C.mcpi_avx512_count, C.MCPI_PATH_AVX512,
-  "AVX-512, 32 blocks in flight (4 zmm groups)")
+  "AVX-512, 51 blocks in flight (6 zmm groups + 3 scalar)")
 c_kernel("c.simd", C.mcpi_simd_count, nil,
   "best SIMD path this CPU supports, chosen at run time (MCPI_SIMD forces one)")
 
