@@ -61,6 +61,9 @@ int mcpi_threads_count(uint64_t seed, uint64_t first, uint64_t n, int threads,
   }
   if (mcpi_simd_path() != MCPI_PATH_SCALAR && !mcpi_simd_supported(mcpi_simd_path()))
     return MCPI_EUNSUPPORTED;
+  /* Under two grains one thread runs it all: skip the affinity syscall,
+  ** which costs more than 10 samples do. */
+  if (n / GRAIN < 2) return fn(seed, first, n, hits);
   uint64_t t = threads ? (uint64_t)threads : (uint64_t)mcpi_threads_online();
   if (t > n / GRAIN) t = n / GRAIN ? n / GRAIN : 1;
   if (t == 1) return fn(seed, first, n, hits);

@@ -31,6 +31,13 @@ M.MAX_BUDGET = 7 * 86400
 M.PER_POINT_OVERHEAD = 0.004  -- seconds of bookkeeping per point (bootstrap, rows)
 M.PER_REP_OVERHEAD = 20e-6    -- seconds per repetition outside the timed region
 M.WARMUP_MAX_CALL = 1         -- seconds: no warm-up beyond a kernel's first N above this
+-- After the warm-up calls asked for, more follow until this much time has
+-- passed (at most WARMUP_MAX_EXTRA): a Lua kernel whose loop runs a few
+-- iterations per call needs many calls before LuaJIT's hot counters compile
+-- it (lua.philox at N = 1000 read 30-170 us interpreted against 7 us
+-- compiled), and one warm-up call leaves its first repetitions interpreted.
+M.WARMUP_MIN_TIME = 0.02
+M.WARMUP_MAX_EXTRA = 1000
 
 local function now() return tonumber(clock_ns()) / 1e9 end
 
@@ -250,6 +257,7 @@ function M.plan(s, models, spent)
   local min_reps = s.reps or s.min_reps
   local function cost(p, reps)
     return p.first_cost + (p.warmup + reps) * p.rep_cost + M.PER_POINT_OVERHEAD
+      + (p.warmup > 0 and p.rep_cost < M.WARMUP_MIN_TIME and M.WARMUP_MIN_TIME or 0)
   end
   local accepted, skipped = {}, {}
   if s.budget then
@@ -683,6 +691,14 @@ local function body(s, state)
           local rec = measure_one(p, s.seed)
           if rec and w == 1 then p.first = rec end
           state.done_cost = state.done_cost + p.rep_cost
+        end
+        if p.warmup > 0 and p.rep_cost < M.WARMUP_MIN_TIME then
+          local stop, extra = now() + M.WARMUP_MIN_TIME, 0
+          while extra < M.WARMUP_MAX_EXTRA and not failed[p.kernel] and now() < stop do
+            measure_one(p, s.seed)
+            extra = extra + 1
+          end
+          state.done_cost = state.done_cost + M.WARMUP_MIN_TIME
         end
         state.done_cost = state.done_cost + p.first_cost
       end
