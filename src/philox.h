@@ -15,10 +15,10 @@
 #define PHILOX_W0 0x9E3779B9u
 #define PHILOX_W1 0xBB67AE85u
 
-static inline void philox_block(uint64_t j, uint64_t seed, uint32_t r[4])
+/* Random123's philox4x32_10: out = the ten rounds of (c0..c3) under (k0, k1). */
+static inline void philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3,
+                                 uint32_t k0, uint32_t k1, uint32_t out[4])
 {
-  uint32_t c0 = (uint32_t)j, c1 = (uint32_t)(j >> 32), c2 = 0, c3 = 0;
-  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
   for (int i = 0; i < 10; i++) {
     uint64_t p0 = (uint64_t)PHILOX_M0 * c0;
     uint64_t p1 = (uint64_t)PHILOX_M1 * c2;
@@ -31,7 +31,15 @@ static inline void philox_block(uint64_t j, uint64_t seed, uint32_t r[4])
     k0 += PHILOX_W0;
     k1 += PHILOX_W1;
   }
-  r[0] = c0; r[1] = c1; r[2] = c2; r[3] = c3;
+  out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
+}
+
+/* Block j of the stream for seed: r = philox(counter (j lo, j hi, 0, 0),
+** key (seed lo, seed hi)). */
+static inline void philox_block(uint64_t j, uint64_t seed, uint32_t r[4])
+{
+  philox4x32_10((uint32_t)j, (uint32_t)(j >> 32), 0, 0,
+                (uint32_t)seed, (uint32_t)(seed >> 32), r);
 }
 
 /* 1 iff x*x + y*y < 2^64 (the sum of the squares does not carry). */
