@@ -123,20 +123,7 @@ int mcpi_avx2_count(uint64_t seed, uint64_t first, uint64_t n, uint64_t *hits)
 {
   if (hits == 0 || first + n < first) return MCPI_EINVAL;
   if (!mcpi_simd_supported(MCPI_PATH_AVX2)) return MCPI_EUNSUPPORTED;
-  uint64_t s = first, end = first + n, h = 0;
-  /* Whole blocks jb..je-1 go to the vector loop, the ends to the scalar one. */
-  uint64_t jb = s / 2 + (s & 1), je = end / 2;
-  if (je > jb && je - jb >= STEP) {
-    uint64_t nb = (je - jb) / STEP * STEP, vh;
-    if (2 * jb > s) h += philox_count_range(seed, s, 2 * jb - s);
-    int rc = count_blocks(seed, jb, nb, &vh);
-    if (rc != MCPI_OK) return rc;
-    h += vh;
-    s = 2 * (jb + nb);
-  }
-  h += philox_count_range(seed, s, end - s);
-  *hits = h;
-  return MCPI_OK;
+  return philox_count_split(seed, first, n, STEP, count_blocks, hits);
 }
 
 #else

@@ -72,4 +72,27 @@ static inline uint64_t philox_count_range(uint64_t seed, uint64_t s, uint64_t n)
   return h;
 }
 
+/* Hits among samples first..first+n-1 for a SIMD kernel: whole blocks in
+** multiples of step go to blocks(seed, jb, nb, &hits), the samples before and
+** after them (odd ends, a short tail) to the scalar code. */
+typedef int (*philox_blocks_fn)(uint64_t seed, uint64_t jb, uint64_t nb, uint64_t *hits);
+static inline int philox_count_split(uint64_t seed, uint64_t first, uint64_t n,
+                                     uint64_t step, philox_blocks_fn blocks,
+                                     uint64_t *hits)
+{
+  uint64_t s = first, end = first + n, h = 0;
+  uint64_t jb = s / 2 + (s & 1), je = end / 2;
+  if (je > jb && je - jb >= step) {
+    uint64_t nb = (je - jb) / step * step, vh;
+    if (2 * jb > s) h += philox_count_range(seed, s, 2 * jb - s);
+    int rc = blocks(seed, jb, nb, &vh);
+    if (rc != 0) return rc;
+    h += vh;
+    s = 2 * (jb + nb);
+  }
+  h += philox_count_range(seed, s, end - s);
+  *hits = h;
+  return 0;
+}
+
 #endif
