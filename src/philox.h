@@ -74,7 +74,8 @@ static inline uint64_t philox_count_range(uint64_t seed, uint64_t s, uint64_t n)
 
 /* Hits among samples first..first+n-1 for a SIMD kernel: whole blocks in
 ** multiples of step go to blocks(seed, jb, nb, &hits), the samples before and
-** after them (odd ends, a short tail) to the scalar code. */
+** after them (an odd first sample, a tail shorter than step, or all of a
+** small N) to c.scalar's interleaved loop. Needs mcpi.h. */
 typedef int (*philox_blocks_fn)(uint64_t seed, uint64_t jb, uint64_t nb, uint64_t *hits);
 static inline int philox_count_split(uint64_t seed, uint64_t first, uint64_t n,
                                      uint64_t step, philox_blocks_fn blocks,
@@ -90,8 +91,10 @@ static inline int philox_count_split(uint64_t seed, uint64_t first, uint64_t n,
     h += vh;
     s = 2 * (jb + nb);
   }
-  h += philox_count_range(seed, s, end - s);
-  *hits = h;
+  uint64_t th;
+  int rc = mcpi_scalar_count(seed, s, end - s, &th);
+  if (rc != 0) return rc;
+  *hits = h + th;
   return 0;
 }
 
