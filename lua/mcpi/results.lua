@@ -1,0 +1,252 @@
+--- mcpi.results: the results object a sweep returns and mcpi.load reads back:
+-- rows (one per kernel, N, repetition), summary (one per kernel, N), fits,
+-- context and notes, with :print(), :table(), :save(path) (JSON), :csv(path),
+-- :plot(dir), :report(path), :summary(). Also the row builders and fits the
+-- sweep uses, and load(path).
+local util = require "mcpi.util"
+local stats = require "mcpi.stats"
+local json = require "mcpi.json"
+local output = require "mcpi.output"
+
+local type, ipairs, pairs, tostring, format = type, ipairs, pairs, tostring, string.format
+local max, min, huge = math.max, math.min, math.huge
+local concat = table.concat
+local stdout = io.stdout
+
+local M = {}
+
+-- -- Results -------------------------------------------------------------------------
+
+local Results = {}
+Results.__index = Results
+
+local SummaryList = {}
+SummaryList.__index = SummaryList
+--- results:summary() -- a short text: per kernel, points, best throughput, fits.
+SummaryList.__call = function(list, res)
+  local by, order = {}, {}
+  for _, s in ipairs(list) do
+    if not by[s.kernel] then by[s.kernel] = {}; order[#order + 1] = s.kernel end
+    local b = by[s.kernel]
+    b[#b + 1] = s
+  end
+  local fits = {}
+  for _, f in ipairs(type(res) == "table" and res.fits or {}) do
+    fits[f.kernel .. "/" .. f.metric] = f
+  end
+  local lines = {}
+  for _, k in ipairs(order) do
+    local best, nmin, nmax = nil, huge, 0
+    for _, s in ipairs(by[k]) do
+      nmin, nmax = min(nmin, s.n), max(nmax, s.n)
+      if s.samples_per_s_median and (not best or s.samples_per_s_median > best.samples_per_s_median) then best = s end
+    end
+    local ft, fe = fits[k .. "/seconds"], fits[k .. "/abs_err"]
+    lines[#lines + 1] = format("%s: %d points, N %s..%s; best %s at N=%s%s%s", k, #by[k],
+      output.count(nmin), output.count(nmax),
+      best and output.rate(best.samples_per_s_median) or "-", best and output.count(best.n) or "-",
+      ft and ft.b == ft.b and format("; time ~ N^%.3f (r2 %.3f)", ft.b, ft.r2) or "",
+      fe and fe.b == fe.b and format("; error ~ N^%.3f (r2 %.3f)", fe.b, fe.r2) or "")
+  end
+  return concat(lines, "\n") .. (#lines > 0 and "\n" or "")
+end
+
+--- A results object from a table {context, rows, summary, fits, notes, ...}
+-- (what mcpi.sweep returns and mcpi.load reads back).
+local function new_results(t)
+  t.rows = t.rows or {}
+  t.summary = setmetatable(t.summary or {}, SummaryList)
+  t.fits = t.fits or {}
+  t.context = t.context or {}
+  t.notes = t.notes or {}
+  return setmetatable(t, Results)
+end
+M.new = new_results
+
+--- The results table (and fits and notes) as text; opts.baseline names the
+-- kernel the VS column compares with.
+function Results:table(opts)
+  opts = opts or {}
+  local parts = { output.table(self.summary, { baseline = opts.baseline or self.baseline }) }
+  local f = output.fits(self.fits)
+  if f ~= "" then parts[#parts + 1] = "\n" .. f end
+  local partial = false
+  for _, s in ipairs(self.summary) do if s.partial then partial = true end end
+  if partial then parts[#parts + 1] = "* partial: fewer repetitions finished than planned (interrupted or failed)\n" end
+  for _, n in ipairs(self.notes) do parts[#parts + 1] = "note: " .. n .. "\n" end
+  return concat(parts)
+end
+Results.__tostring = Results.table
+
+--- Print the table to stdout (or opts.file, an open file).
+function Results:print(opts)
+  local fh = opts and opts.file or stdout
+  fh:write(self:table(opts))
+  fh:flush()
+  return self
+end
+
+--- Every row (summary rows after the repetitions) as one list, for JSON/CSV.
+function Results:all_rows()
+  local t = {}
+  for _, r in ipairs(self.rows) do t[#t + 1] = r end
+  for _, r in ipairs(self.summary) do t[#t + 1] = r end
+  return t
+end
+
+--- The JSON text (schema mcpi/1): context, results (rep rows, then summary
+-- rows), fits; one row per line.
+function Results:json()
+  local out = { '{"schema":"mcpi/1",\n"context":', json.encode(self.context), ',\n"results":[' }
+  local rows = self:all_rows()
+  for i, r in ipairs(rows) do
+    out[#out + 1] = (i > 1 and ",\n" or "\n") ..
+      json.encode(r, r.row == "summary" and output.SUMMARY_FIELDS or output.REP_FIELDS)
+  end
+  out[#out + 1] = '\n],\n"fits":['
+  for i, f in ipairs(self.fits) do
+    out[#out + 1] = (i > 1 and ",\n" or "\n") .. json.encode(f, output.FIT_FIELDS)
+  end
+  out[#out + 1] = "\n]"
+  if #self.notes > 0 then out[#out + 1] = ',\n"notes":' .. json.encode(self.notes) end
+  out[#out + 1] = "}\n"
+  return concat(out)
+end
+
+--- Write the JSON to path (via a temporary file renamed over it). Returns
+-- true, or nil and "cannot write 'PATH': reason".
+function Results:save(path)
+  if type(path) ~= "string" or path == "" then
+    error(format("save: path must be a file name, got %s", type(path)), 2)
+  end
+  return json.write_file(path, self:json())
+end
+
+--- Write the SVG charts into dir (see mcpi.plot). Returns the paths written
+-- and notes, or nil, err.
+function Results:plot(dir, opts)
+  return require("mcpi.plot").write(self, dir, opts)
+end
+
+--- Write the one-file HTML report to path (see mcpi.report). Returns path, or nil, err.
+function Results:report(path, opts)
+  return require("mcpi.report").write(self, path, opts)
+end
+
+--- Write every row as CSV to path (temporary file, then renamed). Returns
+-- true, or nil and an error message.
+function Results:csv(path)
+  if type(path) ~= "string" or path == "" then
+    error(format("csv: path must be a file name, got %s", type(path)), 2)
+  end
+  local order = {}
+  for _, k in ipairs(output.REP_FIELDS) do order[#order + 1] = k end
+  for _, k in ipairs(output.SUMMARY_FIELDS) do order[#order + 1] = k end
+  return json.write_file(path, output.csv(self:all_rows(), order))
+end
+
+-- -- Rows, summaries, fits ---------------------------------------------------------------
+
+local ROW_TYPES = { number = true, string = true, boolean = true, cdata = true }
+
+-- Every scalar metric of the record (a user decorator's too), plus the
+-- list of trace abort reasons.
+function M.rep_row(rec, rep)
+  local r = {}
+  for k, v in pairs(rec) do
+    if type(k) == "string" and ROW_TYPES[type(v)] then r[k] = v end
+  end
+  r.row, r.rep, r.outlier = "rep", rep, nil
+  if rec.jit_abort_reasons then r.jit_abort_reasons = rec.jit_abort_reasons end
+  return r
+end
+
+--- Summary row of a point from its rep rows (sets their outlier flags).
+function M.summary_row(reps, first, opts)
+  local r1 = reps[1]
+  local s = stats.summarize(reps, { n = r1.n, seed = opts.seed, resamples = opts.resamples })
+  s.row, s.kernel, s.stream, s.n, s.threads, s.seed = "summary", r1.kernel, r1.stream, r1.n, r1.threads, r1.seed
+  if first then
+    s.first_seconds = first.first_call_seconds or first.seconds
+    s.jit_traces_first, s.jit_aborts_first = first.jit_traces, first.jit_aborts
+  end
+  local t, a = 0, 0
+  for _, r in ipairs(reps) do t = t + (r.jit_traces or 0); a = a + (r.jit_aborts or 0) end
+  s.jit_traces_steady, s.jit_aborts_steady = t, a
+  return s
+end
+
+--- Fits per kernel over summary rows: seconds_median ~ a*N^b and
+-- rms_err ~ a*N^b (metric "abs_err"), with r2 and the points used.
+function M.fits(summary)
+  local by, order = {}, {}
+  for _, s in ipairs(summary) do
+    if not by[s.kernel] then by[s.kernel] = {}; order[#order + 1] = s.kernel end
+    local b = by[s.kernel]
+    b[#b + 1] = s
+  end
+  local fits = {}
+  for _, k in ipairs(order) do
+    for _, m in ipairs{ { "seconds", "seconds_median" }, { "abs_err", "rms_err" } } do
+      local xs, ys = {}, {}
+      for _, s in ipairs(by[k]) do
+        if type(s[m[2]]) == "number" then xs[#xs + 1] = s.n; ys[#ys + 1] = s[m[2]] end
+      end
+      if #xs >= 2 then
+        local f = stats.loglog_fit(xs, ys)
+        local lo, hi = stats.range(xs)
+        fits[#fits + 1] = { kernel = k, metric = m[1], a = f.a, b = f.b, r2 = f.r2,
+          n_points = f.n_points, n_min = lo, n_max = hi }
+      end
+    end
+  end
+  return fits
+end
+
+
+--- Read a results JSON file (schema mcpi/1) back into a results object with
+-- rows, summary, fits, context and notes; seeds and hit counts written as
+-- strings come back as uint64 cdata. A path ending in .jsonl reads the rows
+-- a sweep streamed (no context; fits recomputed from the summary rows).
+-- Returns nil, err for a missing file, malformed JSON or another schema.
+function M.load(path)
+  if type(path) ~= "string" then error(format("load: path must be a file name, got %s", type(path)), 2) end
+  local text, err = json.read_file(path)
+  if not text then return nil, err end
+  local v
+  if path:match("%.jsonl$") then
+    -- the rows a sweep streamed (possibly interrupted): no context, fits recomputed
+    local rows
+    rows, err = json.decode_lines(text)
+    if not rows then return nil, format("'%s' is not JSON lines (%s)", path, err) end
+    v = { schema = "mcpi/1", results = rows }
+  else
+    v, err = json.decode(text)
+  end
+  if v == nil then return nil, format("'%s' is not JSON (%s)", path, err) end
+  if type(v) ~= "table" or v.schema == nil then
+    return nil, format("'%s' is not an mcpi results file (no schema field; expected \"schema\": \"mcpi/1\")", path)
+  end
+  if v.schema ~= "mcpi/1" then
+    return nil, format("'%s': schema '%s' is not supported (expected 'mcpi/1')", path, tostring(v.schema))
+  end
+  if type(v.results) ~= "table" then return nil, format("'%s' has no results list", path) end
+  local rows, summary, notes, junk = {}, {}, v.notes or {}, 0
+  for _, r in ipairs(v.results) do
+    if type(r) ~= "table" then junk = junk + 1; goto continue end
+    for _, f in ipairs{ "seed", "hits" } do
+      if type(r[f]) == "string" then
+        local u = util.to_u64(r[f], f)
+        if u then r[f] = util.u64val(u) end
+      end
+    end
+    if r.row == "summary" then summary[#summary + 1] = r else rows[#rows + 1] = r end
+    ::continue::
+  end
+  if junk > 0 then notes[#notes + 1] = format("%d result entr%s that %s skipped", junk,
+    junk == 1 and "y" or "ies", junk == 1 and "is not an object" or "are not objects") end
+  return new_results{ schema = v.schema, context = v.context or {}, rows = rows,
+    summary = summary, fits = v.fits or M.fits(summary), notes = notes, path = path }
+end
+
+return M
