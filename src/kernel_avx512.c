@@ -90,14 +90,8 @@ static int count_blocks(uint64_t seed, uint64_t jb, uint64_t nb, uint64_t *hits)
         ** multiplier sit idle: SCALAR more blocks, interleaved with the
         ** vector rounds so the scheduler overlaps them, come nearly free. */
 #pragma GCC unroll 8
-        for (int l = 0; l < SCALAR; l++) {
-          uint64_t p0 = (uint64_t)PHILOX_M0 * s0[l];
-          uint64_t p1 = (uint64_t)PHILOX_M1 * s2[l];
-          s0[l] = (uint32_t)(p1 >> 32) ^ s1[l] ^ q0;
-          s2[l] = (uint32_t)(p0 >> 32) ^ s3[l] ^ q1;
-          s1[l] = (uint32_t)p1;
-          s3[l] = (uint32_t)p0;
-        }
+        for (int l = 0; l < SCALAR; l++)
+          philox_round(&s0[l], &s1[l], &s2[l], &s3[l], q0, q1);
         q0 += PHILOX_W0;
         q1 += PHILOX_W1;
       }

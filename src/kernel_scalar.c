@@ -46,14 +46,8 @@ static uint64_t count_lanes(uint64_t j, uint64_t seed)
 #pragma GCC unroll 10
   for (int i = 0; i < 10; i++) {
 #pragma GCC unroll 8
-    for (int l = 0; l < LANES; l++) {
-      uint64_t p0 = (uint64_t)PHILOX_M0 * c0[l];
-      uint64_t p1 = (uint64_t)PHILOX_M1 * c2[l];
-      c0[l] = (uint32_t)(p1 >> 32) ^ c1[l] ^ k0;
-      c2[l] = (uint32_t)(p0 >> 32) ^ c3[l] ^ k1;
-      c1[l] = (uint32_t)p1;
-      c3[l] = (uint32_t)p0;
-    }
+    for (int l = 0; l < LANES; l++)
+      philox_round(&c0[l], &c1[l], &c2[l], &c3[l], k0, k1);
     k0 += PHILOX_W0;
     k1 += PHILOX_W1;
   }

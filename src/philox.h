@@ -15,19 +15,26 @@
 #define PHILOX_W0 0x9E3779B9u
 #define PHILOX_W1 0xBB67AE85u
 
+/* One Philox4x32 round on a block's words (w0..w3) under round key (k0, k1):
+** the two 32x32->64 products, their high halves XORed into the other words.
+** Every scalar path (and the scalar blocks beside the SIMD groups) uses it. */
+static inline void philox_round(uint32_t *w0, uint32_t *w1, uint32_t *w2, uint32_t *w3,
+                                uint32_t k0, uint32_t k1)
+{
+  uint64_t p0 = (uint64_t)PHILOX_M0 * *w0;
+  uint64_t p1 = (uint64_t)PHILOX_M1 * *w2;
+  *w0 = (uint32_t)(p1 >> 32) ^ *w1 ^ k0;
+  *w2 = (uint32_t)(p0 >> 32) ^ *w3 ^ k1;
+  *w1 = (uint32_t)p1;
+  *w3 = (uint32_t)p0;
+}
+
 /* Random123's philox4x32_10: out = the ten rounds of (c0..c3) under (k0, k1). */
 static inline void philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3,
                                  uint32_t k0, uint32_t k1, uint32_t out[4])
 {
   for (int i = 0; i < 10; i++) {
-    uint64_t p0 = (uint64_t)PHILOX_M0 * c0;
-    uint64_t p1 = (uint64_t)PHILOX_M1 * c2;
-    uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
-    uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
-    c1 = (uint32_t)p1;
-    c3 = (uint32_t)p0;
-    c0 = n0;
-    c2 = n2;
+    philox_round(&c0, &c1, &c2, &c3, k0, k1);
     k0 += PHILOX_W0;
     k1 += PHILOX_W1;
   }
