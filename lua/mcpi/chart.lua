@@ -4,14 +4,11 @@
 -- whiskers, legends and notes as SVG (via mcpi.svg). Nothing here knows
 -- about kernels or pi; mcpi.plot decides what to draw.
 local svg = require "mcpi.svg"
-local util = require "mcpi.util"
 
-local type, tostring, tonumber, pairs, ipairs = type, tostring, tonumber, pairs, ipairs
-local format, concat, sort = string.format, table.concat, table.sort
-local floor, ceil, sqrt, log10, abs, max, min = math.floor, math.ceil, math.sqrt, math.log10,
-  math.abs, math.max, math.min
+local type, tostring, pairs, ipairs = type, tostring, pairs, ipairs
+local format, sort = string.format, table.sort
+local floor, ceil, log10, abs, max, min = math.floor, math.ceil, math.log10, math.abs, math.max, math.min
 local huge, pi = math.huge, math.pi
-local io_open, os_rename, os_remove = io.open, os.rename, os.remove
 
 local M = {}
 

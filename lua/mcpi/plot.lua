@@ -14,8 +14,7 @@ local util = require "mcpi.util"
 
 local type, tostring, tonumber, pairs, ipairs = type, tostring, tonumber, pairs, ipairs
 local format, concat, sort = string.format, table.concat, table.sort
-local floor, ceil, sqrt, log10, abs, max, min = math.floor, math.ceil, math.sqrt, math.log10,
-  math.abs, math.max, math.min
+local floor, sqrt, log10, abs, max, min = math.floor, math.sqrt, math.log10, math.abs, math.max, math.min
 local huge, pi = math.huge, math.pi
 local io_open, os_rename, os_remove = io.open, os.rename, os.remove
 
