@@ -62,6 +62,9 @@ if ! command -v script >/dev/null 2>&1; then
     printf 'SKIP %s: script(1) not installed (apt-get install bsdutils)\n' "$name"
     finish; exit $?
 fi
+# script(1) runs the command through $SHELL -c; dash (CI's /bin/sh) does not
+# exec it but waits, and dies of the first ^C itself. "exec" makes mcpi the
+# terminal's only foreground process whatever $SHELL is.
 # Input is paced: a ^C reaches the program as SIGINT only once the terminal
 # holds it, and the line discipline flushes input queued behind it.
 pace() { sleep "${PACE:-0.4}"; }
@@ -80,7 +83,7 @@ session() {
         printf 'x = 5\n'; pace
         printf '\033[A\n'; pace                           # up arrow: history
         printf '\004'; sleep 1                            # ^D exits
-    } | MCPI_HISTORY="$tmp/hist" TERM=xterm script -qec "\"$MCPI\" repl" /dev/null >"$tmp/tty" 2>&1
+    } | MCPI_HISTORY="$tmp/hist" SHELL=/bin/sh TERM=xterm script -qec "exec \"$MCPI\" repl" /dev/null >"$tmp/tty" 2>&1
     rc=$?
     out=$(tr -d '\r' <"$tmp/tty"); [ -n "${DEBUG_TTY:-}" ] && cat -A "$tmp/tty" >&2
     err=""
@@ -100,7 +103,7 @@ if [ "$(grep -c '^x\\040=\\0405$' "$tmp/hist")" = 1 ]; then pass; else fail "up 
 
 # `mcpi` with no arguments on a terminal opens the REPL.
 { sleep 1; printf '6*7\n'; sleep 0.4; printf '\004'; sleep 1; } |
-    MCPI_HISTORY= script -qec "\"$MCPI\"" /dev/null >"$tmp/tty2" 2>&1
+    MCPI_HISTORY= SHELL=/bin/sh script -qec "exec \"$MCPI\"" /dev/null >"$tmp/tty2" 2>&1
 rc=$?
 out=$(tr -d '\r' <"$tmp/tty2")
 expect_rc 0 "mcpi on a terminal: REPL, Ctrl-D exits 0"
