@@ -130,27 +130,42 @@ function M.table(summary, opts)
   return text
 end
 
---- The fits as text, one line per kernel: time ~ a*N^b and error ~ c*N^d
--- with r2 and the number of points.
+--- The fits as text, one line per kernel: time = t0 + c*N (fixed cost per
+-- call, cost per sample with its 95% CI), the log-log exponent of time, and
+-- error ~ c*N^d, each with R2 and the number of points. Fits without a
+-- model field (files from before the affine fit) are power-law fits.
 function M.fits(fits)
   if type(fits) ~= "table" or #fits == 0 then return "" end
   local by, order = {}, {}
   for _, f in ipairs(fits) do
-    if not by[f.kernel] then by[f.kernel] = {}; order[#order + 1] = f.kernel end
-    by[f.kernel][f.metric] = f
+    if type(f) == "table" and f.kernel ~= nil and f.metric ~= nil then
+      local k = tostring(f.kernel)
+      if not by[k] then by[k] = {}; order[#order + 1] = k end
+      by[k][tostring(f.metric) .. "/" .. tostring(f.model or "power")] = f
+    end
   end
   local rows = {}
-  local function desc(f, sym)
+  local function power(f)
     if not f or not finite(f.b) then return "-", "-" end
     return format("%.3g * N^%.3f", f.a, f.b), format("%.4f (%d pts)", f.r2, f.n_points)
   end
+  local function ns(v) return finite(v) and format("%.4g", v * 1e9) or "-" end
   for _, k in ipairs(order) do
-    local t, tr = desc(by[k].seconds)
-    local e, er = desc(by[k].abs_err)
-    rows[#rows + 1] = { k, t, tr, e, er }
+    local a = by[k]["seconds/affine"]
+    local t0, c, ci, r2 = "-", "-", "-", "-"
+    if a and finite(a.c) then
+      t0 = M.time(a.t0)
+      c = ns(a.c)
+      ci = finite(a.c_lo) and (ns(a.c_lo) .. "-" .. ns(a.c_hi)) or "-"
+      r2 = format("%.4f", a.r2)
+    end
+    local tb = by[k]["seconds/power"]
+    local e, er = power(by[k]["abs_err/power"])
+    rows[#rows + 1] = { k, t0, c, ci, r2, tb and finite(tb.b) and format("%.3f", tb.b) or "-", e, er }
   end
-  return "fits (log-log least squares; time in s, error = RMS |pi_hat - pi|, expect N^-0.5):\n" ..
-    M.columns({ "KERNEL", "TIME ~ a*N^b", "R2", "ERROR ~ c*N^d", "R2" }, rows)
+  return "fits (time = t0 + c*N by least squares of relative residuals, 95% t interval for c;\n"
+    .. "     time ~ N^b and error = RMS |pi_hat - pi| ~ e*N^d by log-log least squares, expect d = -0.5):\n"
+    .. M.columns({ "KERNEL", "FIXED t0", "NS/SAMPLE c", "95% CI", "R2", "TIME b", "ERROR ~ e*N^d", "R2" }, rows)
 end
 
 -- -- CSV ------------------------------------------------------------------------

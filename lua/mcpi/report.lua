@@ -136,15 +136,28 @@ local function fits_html(t, out)
     return
   end
   out[#out + 1] = '<table class="fits"><thead><tr><th class="k">kernel</th><th class="k">metric</th>'
-    .. '<th class="k">model</th><th>a</th><th>b</th><th>R&#178;</th><th>points</th></tr></thead><tbody>'
+    .. '<th class="k">model</th><th class="k">parameters</th><th>R&#178;</th><th>points</th></tr></thead><tbody>'
   for _, f in ipairs(rows) do
+    local model, params
+    if f.model == "affine" then
+      model = "t = t0 + c&#183;N"
+      params = format("t0 = %s s, c = %s ns/sample (95%% CI %s&#8211;%s)", g3(f.t0),
+        g3(fin(f.c) and f.c * 1e9), g3(fin(f.c_lo) and f.c_lo * 1e9), g3(fin(f.c_hi) and f.c_hi * 1e9))
+    else
+      model = esc(type(f.model) == "string" and f.model ~= "power" and f.model or "y = a\194\183N^b")
+      params = format("a = %s, b = %s", g3(f.a), g3(f.b))
+    end
     out[#out + 1] = format('<tr><td class="k">%s</td><td class="k">%s</td><td class="k">%s</td>'
-      .. "<td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
-      esc(value_text(f.kernel)), esc(value_text(f.metric)),
-      esc(type(f.model) == "string" and f.model or "y = a\194\183N^b"),
-      g3(f.a), g3(f.b), g3(f.r2), esc(value_text(f.n_points)))
+      .. '<td class="k">%s</td><td>%s</td><td>%s</td></tr>',
+      esc(value_text(f.kernel)), esc(value_text(f.metric)), model, params, g3(f.r2),
+      esc(value_text(f.n_points)))
   end
   out[#out + 1] = "</tbody></table>"
+  out[#out + 1] = "<p>The affine model reads a call's time as a fixed cost t0 plus c per sample, "
+    .. "fitted by least squares of relative residuals (every N weighs alike); c is the cost per sample "
+    .. "with a Student-t interval, and a low R&#178; says the cost per sample changes with N "
+    .. "(caches, threads started only for large N). The power law is the log-log fit the study's "
+    .. "charts show; the fixed cost bends its time exponent below 1.</p>"
 end
 
 local CAPTIONS = {

@@ -32,7 +32,7 @@ SummaryList.__call = function(list, res)
   end
   local fits = {}
   for _, f in ipairs(type(res) == "table" and res.fits or {}) do
-    fits[f.kernel .. "/" .. f.metric] = f
+    fits[f.kernel .. "/" .. f.metric .. "/" .. (f.model or "power")] = f
   end
   local lines = {}
   for _, k in ipairs(order) do
@@ -41,10 +41,11 @@ SummaryList.__call = function(list, res)
       nmin, nmax = min(nmin, s.n), max(nmax, s.n)
       if s.samples_per_s_median and (not best or s.samples_per_s_median > best.samples_per_s_median) then best = s end
     end
-    local ft, fe = fits[k .. "/seconds"], fits[k .. "/abs_err"]
-    lines[#lines + 1] = format("%s: %d points, N %s..%s; best %s at N=%s%s%s", k, #by[k],
+    local fa, ft, fe = fits[k .. "/seconds/affine"], fits[k .. "/seconds/power"], fits[k .. "/abs_err/power"]
+    lines[#lines + 1] = format("%s: %d points, N %s..%s; best %s at N=%s%s%s%s", k, #by[k],
       output.count(nmin), output.count(nmax),
       best and output.rate(best.samples_per_s_median) or "-", best and output.count(best.n) or "-",
+      fa and fa.c == fa.c and format("; time = %s + %.4g ns * N", output.time(fa.t0), fa.c * 1e9) or "",
       ft and ft.b == ft.b and format("; time ~ N^%.3f (r2 %.3f)", ft.b, ft.r2) or "",
       fe and fe.b == fe.b and format("; error ~ N^%.3f (r2 %.3f)", fe.b, fe.r2) or "")
   end
@@ -176,8 +177,13 @@ function M.summary_row(reps, first, opts)
   return s
 end
 
---- Fits per kernel over summary rows: seconds_median ~ a*N^b and
--- rms_err ~ a*N^b (metric "abs_err"), with r2 and the points used.
+--- Fits per kernel over summary rows, each with r2 and the points used:
+-- model "affine", metric "seconds": seconds_median = t0 + c*N by weighted
+-- least squares (stats.affine_fit: a fixed cost per call plus a cost per
+-- sample, c with its 95% t interval); model "power": seconds_median ~ a*N^b
+-- and rms_err ~ a*N^b (metric "abs_err") by log-log least squares. Over
+-- 10..10^9 the fixed cost bends the power law's b below 1; c is the figure
+-- to compare with ns/sample.
 function M.fits(summary)
   local by, order = {}, {}
   for _, s in ipairs(summary) do
@@ -193,9 +199,15 @@ function M.fits(summary)
         if type(s[m[2]]) == "number" then xs[#xs + 1] = s.n; ys[#ys + 1] = s[m[2]] end
       end
       if #xs >= 2 then
-        local f = stats.loglog_fit(xs, ys)
         local lo, hi = stats.range(xs)
-        fits[#fits + 1] = { kernel = k, metric = m[1], a = f.a, b = f.b, r2 = f.r2,
+        if m[1] == "seconds" then
+          local f = stats.affine_fit(xs, ys)
+          fits[#fits + 1] = { kernel = k, metric = "seconds", model = "affine", t0 = f.t0,
+            t0_se = f.t0_se, c = f.c, c_se = f.c_se, c_lo = f.c_lo, c_hi = f.c_hi, r2 = f.r2,
+            n_points = f.n_points, n_min = lo, n_max = hi }
+        end
+        local f = stats.loglog_fit(xs, ys)
+        fits[#fits + 1] = { kernel = k, metric = m[1], model = "power", a = f.a, b = f.b, r2 = f.r2,
           n_points = f.n_points, n_min = lo, n_max = hi }
       end
     end

@@ -28,7 +28,7 @@ T.test("html: sections, escaped context, one summary row per (kernel, N)", funct
     "k.slow at N=1000: 3 reps, 10.0 us median")
   local fits = h:match('<table class="fits">(.-)</table>')
   T.eq(count(fits, "<tr"), 2, "header + 1 fit")
-  T.ok(fits:find("<td>1e-8</td><td>1</td><td>1</td><td>4</td>", 1, true), "fit values")
+  T.ok(fits:find('<td class="k">a = 1e-8, b = 1</td><td>1</td><td>4</td>', 1, true), "fit values")
 end)
 
 T.test("html: every chart inline, no script, nothing fetched, ids unique", function()

@@ -118,6 +118,53 @@ T.test("loglog_fit skips non-positive points and needs two", function()
   T.ok(f.b ~= f.b, "NaN when all x equal")
 end)
 
+T.test("t_quantile: tabled values, the expansion beyond, the normal limit", function()
+  T.eq(stats.t_quantile(1), 12.706); T.eq(stats.t_quantile(7), 2.365); T.eq(stats.t_quantile(30), 2.042)
+  T.near(stats.t_quantile(40), 2.021, 0.001)   -- tables: t(0.975, 40) = 2.021
+  T.near(stats.t_quantile(120), 1.980, 0.001)  -- t(0.975, 120) = 1.980
+  T.near(stats.t_quantile(1e6), 1.95996, 1e-4)
+  T.near(stats.t_quantile(10, 0.99), 3.169, 0.01)
+  T.near(stats.t_quantile(1e6, 0.90), 1.64485, 1e-4)
+end)
+
+T.test("affine_fit recovers a fixed cost and a cost per sample exactly", function()
+  local xs, ys = {}, {}
+  for e = 1, 9 do xs[#xs + 1] = 10 ^ e; ys[#ys + 1] = 2e-6 + 6e-10 * 10 ^ e end
+  local f = stats.affine_fit(xs, ys)
+  T.near(f.t0, 2e-6, 1e-15); T.near(f.c, 6e-10, 1e-19); T.near(f.r2, 1, 1e-12); T.eq(f.n_points, 9)
+  T.ok(f.c_lo <= f.c and f.c <= f.c_hi and f.c_hi - f.c_lo < 1e-18, "a zero-width interval")
+end)
+
+-- Multiplicative noise of +-5% on each point: the interval must hold the
+-- true cost per sample, and its half-width (t * se) is the bound on the miss.
+T.test("affine_fit on noisy data: the 95% interval covers the true slope", function()
+  local r = stats.rng(17)
+  local covered, trials = 0, 200
+  for _ = 1, trials do
+    local xs, ys = {}, {}
+    for e = 1, 9, 0.5 do
+      local n = 10 ^ e
+      xs[#xs + 1] = n; ys[#ys + 1] = (3e-7 + 4e-9 * n) * (1 + 0.1 * (r:uniform() - 0.5))
+    end
+    local f = stats.affine_fit(xs, ys)
+    if f.c_lo <= 4e-9 and 4e-9 <= f.c_hi then covered = covered + 1 end
+    T.ok(f.r2 < 1 and f.r2 > 0.99, "r2 " .. f.r2)
+  end
+  -- nominal 95% of 200 = 190; binomial sd 3.1; 5 sigma below is 174.6
+  T.ok(covered >= 175, "coverage " .. covered .. "/200")
+end)
+
+T.test("affine_fit: skipped points, too few points, no spread in x", function()
+  local f = stats.affine_fit({ 10, 100, 1000 }, { 0, -1, 5 })
+  T.eq(f.n_points, 1); T.ok(f.c ~= f.c, "NaN from one point")
+  f = stats.affine_fit({ 10, 100 }, { 1, 10 })
+  T.near(f.c, 0.1, 1e-15); T.near(f.t0, 0, 1e-14); T.ok(f.c_se ~= f.c_se, "no standard error from two points")
+  f = stats.affine_fit({ 10, 10, 10 }, { 1, 2, 3 })
+  T.ok(f.c ~= f.c, "NaN when all x equal")
+  f = stats.affine_fit({ 1, 2, 3, 1 / 0 }, { 1, 2, 3, 4 })
+  T.eq(f.n_points, 3)
+end)
+
 T.test("summarize: fields of a summary row", function()
   local reps = {}
   for i, s in ipairs{ 1.0, 1.1, 0.9, 1.05, 5.0 } do
@@ -141,6 +188,14 @@ T.rows("bad input raises a clear error", {
   { "resamples must be", stats.bootstrap_ci, { 1, 2 }, "median", { resamples = 1 } },
   { "level must be", stats.bootstrap_ci, { 1, 2 }, "median", { level = 95 } },
   { "differ in length", stats.loglog_fit, { 1, 2 }, { 1 } },
+  { "differ in length", stats.affine_fit, { 1, 2 }, { 1 } },
+  { "values must be a list", stats.affine_fit, "xs", { 1 } },
+  { "values[1] must be a number", stats.affine_fit, { 1, 2 }, { "a", 1 } },
+  { "level must be a number in (0, 1) (got 95)", stats.affine_fit, { 1, 2 }, { 1, 2 }, 95 },
+  { "df must be a whole number >= 1 (got 0)", stats.t_quantile, 0 },
+  { "df must be a whole number >= 1 (got 2.5)", stats.t_quantile, 2.5 },
+  { "df must be a whole number >= 1 (got x)", stats.t_quantile, "x" },
+  { "level must be a number in (0, 1) (got 1)", stats.t_quantile, 3, 1 },
   { "seed must be", stats.rng, -1 },
 }, function(row)
   T.raises(row[1], row[2], select(3, unpack(row)))

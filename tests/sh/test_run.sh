@@ -55,7 +55,8 @@ run "$MCPI" run c.scalar c.simd -n 1e3,1e4 --reps 3 --seed 7 --json "$tmp/r.json
 expect_rc 0 "run c.scalar c.simd"
 expect_out '^KERNEL +N +REPS +TIME +95% CI +NS/SAMPLE +SAMPLES/S +VS c\.scalar' "table header"
 expect_out '^c\.simd +10000 +3 ' "table row"
-expect_out 'fits \(log-log' "fits printed"
+expect_out '^fits \(time = t0 \+ c\*N' "fits printed"
+expect_out '^KERNEL +FIXED t0 +NS/SAMPLE c +95% CI +R2 +TIME b' "fits header"
 expect_err '^plan: 4 points' "plan on stderr"
 run "$MCPI" -e '
 local r = assert(mcpi.load(arg[1]))
