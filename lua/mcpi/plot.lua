@@ -70,6 +70,7 @@ function M.read(path)
   local res, lerr = require("mcpi.results").load(path)  -- the one results reader
   if not res then return nil, lerr, 1 end
   local t = M.as_table(res)
+  t.file_notes = res.file_notes
   local ok, verr = M.check(t)
   if not ok then return nil, format("'%s': %s", path, verr), 1 end
   return t
@@ -886,7 +887,12 @@ unwritable DIR), 1 when the file is not mcpi/1 results JSON.]],
     local paths, werr = M.save(charts, dir)
     if not paths then util.usage("plot: " .. werr) end
     for _, p in ipairs(paths) do io.stdout:write(p, "\n") end
-    for _, n in ipairs(err or {}) do io.stderr:write("mcpi: plot: note: ", n, "\n") end
+    -- The sweep's own notes (skipped points) are the report's business; here
+    -- only what reading and drawing found.
+    local said = t.file_notes or {}
+    for _, n in ipairs(err or {}) do
+      if not said[n] then io.stderr:write("mcpi: plot: note: ", n, "\n") end
+    end
     return 0
   end,
 })

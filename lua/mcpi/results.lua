@@ -243,7 +243,12 @@ function M.load(path)
     return nil, format("'%s': schema '%s' is not supported (expected 'mcpi/1')", path, tostring(v.schema))
   end
   if type(v.results) ~= "table" then return nil, format("'%s' has no results list", path) end
-  local rows, summary, notes, junk = {}, {}, v.notes or {}, 0
+  -- The file's own notes (what its sweep said: skipped points...) come first;
+  -- recorded apart as well, so `mcpi plot` reports only what reading found.
+  local rows, summary, notes, file_notes, junk = {}, {}, {}, {}, 0
+  for _, n in ipairs(type(v.notes) == "table" and v.notes or {}) do
+    if type(n) == "string" then notes[#notes + 1] = n; file_notes[n] = true end
+  end
   for _, r in ipairs(v.results) do
     if type(r) ~= "table" then junk = junk + 1; goto continue end
     for _, f in ipairs{ "seed", "hits" } do
@@ -258,7 +263,8 @@ function M.load(path)
   if junk > 0 then notes[#notes + 1] = format("%d result entr%s that %s skipped", junk,
     junk == 1 and "y" or "ies", junk == 1 and "is not an object" or "are not objects") end
   return new_results{ schema = v.schema, context = v.context or {}, rows = rows,
-    summary = summary, fits = v.fits or M.fits(summary), notes = notes, path = path }
+    summary = summary, fits = type(v.fits) == "table" and v.fits or M.fits(summary), notes = notes,
+    file_notes = file_notes, path = path }
 end
 
 return M

@@ -26,6 +26,28 @@ expect_rc 0 "missing fields"
 expect_err "note: 2 rows without a kernel name" "skipped rows noted"
 expect_err "note: 1 result entry that is not an object skipped" "junk entries noted"
 
+# A sweep's own notes (the points its plan skipped) stay in the file and the
+# report; plot says only what reading and drawing found. A "notes" field of
+# the wrong type is ignored, not a crash.
+"$MCPI" -e '
+local cjson = require "cjson"
+local f = assert(io.open(arg[1])); local t = cjson.decode(f:read("*a")); f:close()
+t.notes = { "skipped k.slow at N=1e9: predicted 99 s; over the budget" }
+t.results[#t.results + 1] = "junk"
+f = assert(io.open(arg[2], "w")); f:write(cjson.encode(t)); f:close()
+t.notes = "not a list"; t.fits = 7
+f = assert(io.open(arg[3], "w")); f:write(cjson.encode(t)); f:close()' \
+    $d/plot_known.json "$tmp/noted.json" "$tmp/badnotes.json"
+run "$MCPI" plot "$tmp/noted.json" -o "$tmp/noted"
+expect_rc 0 "plot a file with notes of its own"
+if printf '%s' "$err" | grep -q "skipped k.slow"; then fail "the sweep's notes are not repeated by plot"; else pass; fi
+expect_err "note: 1 result entry that is not an object skipped" "reading notes still said"
+run "$MCPI" plot "$tmp/badnotes.json" -o "$tmp/badnotes"
+expect_rc 0 "notes and fits of the wrong type are ignored"
+run "$MCPI" report "$tmp/noted.json" -o "$tmp/noted.html"
+expect_rc 0 "report of a file with notes"
+if grep -q "note: skipped k.slow at N=1e9" "$tmp/noted.html"; then pass; else fail "the report keeps the sweep's notes"; fi
+
 run "$MCPI" plot $d/plot_known.json -o "$tmp/b" --baseline k.fast
 expect_rc 0 "--baseline"
 if grep -q 'data-kernel="k.slow" data-n="1000000" data-speedup="0.10000000000000001"' "$tmp/b/throughput.svg"; then pass; else fail "speed-up relative to --baseline"; fi
