@@ -26,6 +26,12 @@ SWEEP_ARGS ?=
 
 VERSION := 0.1.0
 
+# The target: Debian's multiarch triplet (x86_64-linux-gnu, aarch64-linux-gnu)
+# names vendor/root's library directory; the SIMD flags and LuaJIT's
+# disassembler modules depend on the CPU family.
+MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null | sed 's/-pc-\|-unknown-/-/')
+ARCH      := $(firstword $(subst -, ,$(MULTIARCH)))
+
 ifeq ($(DEPS),system)
   # Debian: apt-get install libluajit2-5.1-dev lua-cjson-dev libedit-dev luajit2
   LUAJIT_INC := $(shell pkg-config --cflags luajit 2>/dev/null)
@@ -51,7 +57,7 @@ ifeq ($(DEPS),system)
 else
   ROOT       := vendor/root
   LUAJIT_INC := -I$(ROOT)/usr/include/luajit-2.1
-  LIBDIR     := $(ROOT)/usr/lib/x86_64-linux-gnu
+  LIBDIR     := $(ROOT)/usr/lib/$(MULTIARCH)
   LUAJIT     = LD_LIBRARY_PATH=$(LIBDIR) LUA_PATH="$(JITDIR)/../?.lua" $(ROOT)/usr/bin/luajit
   JITDIR     = $(firstword $(wildcard $(ROOT)/usr/share/luajit-2.1*/jit))
   DEPS_STAMP := $(ROOT)/.stamp
@@ -73,15 +79,20 @@ LIBS     := -lm -ldl -pthread
 # AVX-512 (EVEX) code even when CFLAGS has -march=native on an AVX-512 machine.
 SRCS     := $(sort $(wildcard src/*.c))
 C_OBJS   := $(SRCS:src/%.c=$(OBJ)/%.o)
-FLAGS_kernel_avx2   := -mno-avx512f
-FLAGS_kernel_avx512 :=
+# On other CPUs those files compile to nothing and c.scalar is the C path.
+ifneq ($(filter x86_64 i386 i486 i586 i686,$(ARCH)),)
+  FLAGS_kernel_avx2 := -mno-avx512f
+  DIS_MODS          := dis_x86 dis_x64
+else ifeq ($(ARCH),aarch64)
+  DIS_MODS          := dis_arm64
+endif
 
 # Lua modules: lua/mcpi/x.lua -> module mcpi.x (init.lua -> mcpi), embedded as
 # bytecode objects exporting luaJIT_BC_<name>, which require() finds through
 # -Wl,-E. LuaJIT's own jit.* modules (for -jv, -jdump, -jp) are embedded too.
 LUA_SRCS := $(sort $(wildcard lua/mcpi/*.lua))
 LUA_OBJS := $(LUA_SRCS:lua/mcpi/%.lua=$(OBJ)/lua/mcpi_%.o) $(OBJ)/lua/mcpi_cdef.o
-JIT_MODS := bc v dump p zone vmdef dis_x86 dis_x64
+JIT_MODS := bc v dump p zone vmdef $(DIS_MODS)
 JIT_OBJS := $(JIT_MODS:%=$(OBJ)/lua/jit_%.o)
 
 Q := @

@@ -48,6 +48,7 @@ install_tools() {
 fetch() {
     want=$(grep -v '^#' "$list" | grep -v '^$')
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        touch "$stamp"  # up to date: newer than fetch.sh, so make stops asking
         return 0
     fi
     rm -rf "$root" "$debs"
