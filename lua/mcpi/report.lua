@@ -149,7 +149,8 @@ local function fits_html(t, out)
     end
     out[#out + 1] = format('<tr><td class="k">%s</td><td class="k">%s</td><td class="k">%s</td>'
       .. '<td class="k">%s</td><td>%s</td><td>%s</td></tr>',
-      esc(value_text(f.kernel)), esc(value_text(f.metric)), model, params, g3(f.r2),
+      esc(value_text(f.kernel)), esc(value_text(f.metric)), model, params,
+      fin(f.r2) and format("%.4f", f.r2) or "n/a",
       esc(value_text(f.n_points)))
   end
   out[#out + 1] = "</tbody></table>"

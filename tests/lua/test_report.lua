@@ -28,7 +28,18 @@ T.test("html: sections, escaped context, one summary row per (kernel, N)", funct
     "k.slow at N=1000: 3 reps, 10.0 us median")
   local fits = h:match('<table class="fits">(.-)</table>')
   T.eq(count(fits, "<tr"), 2, "header + 1 fit")
-  T.ok(fits:find('<td class="k">a = 1e-8, b = 1</td><td>1</td><td>4</td>', 1, true), "fit values")
+  T.ok(fits:find('<td class="k">a = 1e-8, b = 1</td><td>1.0000</td><td>4</td>', 1, true), "fit values")
+end)
+
+T.test("html: the affine time fit shows its fixed cost and cost per sample with the interval", function()
+  local t = {}
+  for k, v in pairs(known) do t[k] = v end
+  t.fits = { { kernel = "k.slow", metric = "seconds", model = "affine", t0 = 2.5e-7, c = 6.1e-10,
+    c_lo = 6.0e-10, c_hi = 6.25e-10, r2 = 0.99912, n_points = 4 } }
+  local h = assert(report.html(t))
+  local fits = h:match('<table class="fits">(.-)</table>')
+  T.ok(fits:find('<td class="k">t = t0 + c&#183;N</td><td class="k">t0 = 2.5e-7 s, c = 0.61 ns/sample '
+    .. '(95% CI 0.6&#8211;0.625)</td><td>0.9991</td><td>4</td>', 1, true), fits)
 end)
 
 T.test("html: every chart inline, no script, nothing fetched, ids unique", function()
