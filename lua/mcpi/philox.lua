@@ -3,25 +3,28 @@
 -- and key (seed lo, seed hi); block j gives samples 2j = (r0, r1) and
 -- 2j+1 = (r2, r3); a sample hits iff x*x + y*y < 2^64 exactly.
 --
--- The words are uint64_t cdata whose low 32 bits are the Philox words, so a
--- Philox product is one exact 64-bit multiply and LuaJIT compiles the rounds
--- to plain integer code (allocation sinking keeps the cdata in registers). The ten rounds are
--- unrolled by generating the loop's source once at load time; the hit test is
--- branch-free: the carry out of x*x + y*y is bit 63 of
--- (x*x & y*y) + ((x*x ^ y*y) >> 1), i.e. floor((x*x + y*y) / 2), which cannot
--- itself overflow.
+-- A Philox product is one exact 64-bit multiply of a zero-extended word:
+-- U32(w) * 0xD2511F53ULL, uint64_t cdata that allocation sinking keeps in a
+-- register, so LuaJIT compiles the rounds to plain integer code (see rounds()
+-- for how the words are held). The ten rounds are unrolled by generating the
+-- loop's source once at load time; the hit test is branch-free: the carry out
+-- of x*x + y*y is bit 63 of (x*x & y*y) + ((x*x ^ y*y) >> 1), i.e.
+-- floor((x*x + y*y) / 2), which cannot itself overflow. (The squares are of
+-- uint32_t cdata: FFI arithmetic on two 32-bit cdata is int64_t arithmetic, the
+-- same 64 bits as unsigned, and rshift is logical.)
 local ffi = require "ffi"
 local bit = require "bit"
 local C = require "mcpi.capi"
 local util = require "mcpi.util"
 
-local band, rshift, bxor, ror = bit.band, bit.rshift, bit.bxor, bit.ror
+local band, rshift, bxor, ror, tobit = bit.band, bit.rshift, bit.bxor, bit.ror, bit.tobit
 local format, concat, loadstring, tonumber = string.format, table.concat, loadstring, tonumber
 local min = math.min
 
 local M = {}
 
 local U64 = ffi.typeof("uint64_t")
+local U32 = ffi.typeof("uint32_t")
 local LO = 0xffffffffULL
 local TWO32 = 4294967296
 --- Blocks per inner loop: the kernels poll SIGINT once per chunk (about a
@@ -30,40 +33,74 @@ M.CHUNK = 65536
 
 -- -- Generated code: the ten rounds, unrolled ----------------------------------
 
--- Round keys k0_r = (seed lo + r * 0x9E3779B9) mod 2^32, likewise k1_r.
+-- Round keys k0_r = seed lo + r * 0x9E3779B9, likewise k1_r: uint64_t whose
+-- low 32 bits are the Philox round keys (the high bits never reach a word).
 local KEYS = {}
 for r = 0, 9 do
   KEYS[#KEYS + 1] = format(
-    "local k0_%d, k1_%d = band(k0 + %dULL * 0x9E3779B9ULL, LO), band(k1 + %dULL * 0xBB67AE85ULL, LO)",
-    r, r, r, r)
+    "local k0_%d, k1_%d = k0 + %dULL * 0x9E3779B9ULL, k1 + %dULL * 0xBB67AE85ULL", r, r, r, r)
 end
 KEYS = concat(KEYS, "\n  ")
 
 -- The ten rounds for the blocks named in lanes ({"a", "b"}: words a0..a3,
 -- b0..b3), interleaved so their dependency chains overlap: one block alone is
--- a chain of 10 x (imul, shift, xor) the CPU cannot hide. hi(p) comes from
--- ror(p, 32), which LuaJIT emits as one non-destructive rorx (BMI2) where
--- rshift needs a mov + shr; the low half then holds hi(p), the high half
--- garbage that the band before the next multiply clears. So c1 and c3 keep
--- the whole product p (only its low half matters: it is XORed into a word that
--- is masked) and are masked once, for the hit test. Each block's round is
--- written whole (products, then the new words) before the next block's: LuaJIT
--- emits code in that order, and it runs 3% faster than all products first
--- (the same instructions and spills; each word's chain starts earlier).
+-- a chain of 10 x (imul, shift, xor) the CPU cannot hide.
+--
+-- How the words are held. w0 and w2, the multiply inputs, are Lua numbers
+-- (int32 in the IR: tobit of the 64-bit XOR, one 32-bit mov that also clears
+-- the high half); U32(w) before the multiply is then a zero extension that
+-- costs nothing. w1 and w3 are the whole previous products p (uint64_t): only
+-- their low halves matter and they only meet a XOR whose result tobit
+-- truncates, so they need no mask at all. hi(p) is ror(p, 32) (one
+-- non-destructive rorx, BMI2); its high half is garbage the same tobit drops.
+-- The round keys are likewise unmasked uint64_t. Per half round that is imul,
+-- rorx, xor, xor, mov: no band with a 64-bit mask (the old form, every word
+-- uint64_t and masked with band(, LO) before each multiply, loaded the mask
+-- from memory 20 times a block and spilled 64-bit words).
+--
+-- (w1 ^ key) is written first, apart from ror(p, 32): it does not depend on
+-- the product, so only one XOR (not two) sits on each word's chain imul ->
+-- rorx -> xor -> mov -> next imul. That alone took the int32 form from 4.6 to
+-- 4.3 ns/sample; the chain latency, not only the instruction count, bounds
+-- this loop.
+--
+-- Each block's round is written whole (products, then the new words) before
+-- the next block's: LuaJIT emits code in that order, and the new word first
+-- (lo half after) measured faster than the other way round (4.6 vs 5.0
+-- ns/sample in the all-int32 variant).
 local function rounds(lanes)
   local t = {}
   for r = 0, 9 do
     for _, v in ipairs(lanes) do
-      t[#t + 1] = format("%sp0, %sp1 = %s0 * 0xD2511F53ULL, %s2 * 0xCD9E8D57ULL", v, v, v, v)
-      t[#t + 1] = format("%s0, %s1, %s2, %s3 = band(bxor(ror(%sp1, 32), %s1, k0_%d), LO), %sp1, "
-        .. "band(bxor(ror(%sp0, 32), %s3, k1_%d), LO), %sp0", v, v, v, v, v, v, r, v, v, v, r, v)
+      t[#t + 1] = format("%sp0, %sp1 = U32(%s0) * 0xD2511F53ULL, U32(%s2) * 0xCD9E8D57ULL", v, v, v, v)
+      t[#t + 1] = format("%s0, %s1, %s2, %s3 = tobit(bxor(bxor(%s1, k0_%d), ror(%sp1, 32))), %sp1, "
+        .. "tobit(bxor(bxor(%s3, k1_%d), ror(%sp0, 32))), %sp0", v, v, v, v, v, r, v, v, v, r, v, v)
     end
   end
   return concat(t, "\n    ")
 end
 
---- Blocks the generated loops work on side by side (see rounds()).
-M.LANES = 4
+-- Code placement. The wide count loop is one trace of ~390 instructions
+-- (~1.7 KB) per 3 blocks, and its speed depends on where LuaJIT happens to put
+-- it: measured against c.scalar in the same process, 0.97x for most
+-- placements, 1.40x (5.65 ns/sample) when the loop's closing cmp + jle lies
+-- across or just after a 64-byte boundary (trace end at 7..14 mod 64, 8 of
+-- 64 residues; the front end then seems to run the loop from the legacy
+-- decoders, ~3 instructions a cycle). Traces are not aligned and their
+-- addresses depend on every trace compiled before, so a process gets one or
+-- the other, and not uniformly: 7 of 18 runs of one A/B script landed slow.
+-- Compare medians over several processes and look at the placement
+-- (jit.util.tracemc) before reading much into one. (The old uint64_t form,
+-- 560 instructions per 4 blocks, ran 6.2 ns/sample at every placement. A
+-- while-true loop whose back edge is a plain jmp was no better: slow at 3 of
+-- 24 placements, and the counter became a double.)
+
+--- Blocks the generated loops work on side by side (see rounds()). Three:
+-- 3 x 4 words, the products and a few keys fit the 15 free GPRs with two
+-- spills (keys are read as memory operands); four lanes spill the 64-bit
+-- words and fall to rol instead of rorx (4.9 ns/sample vs 3.9), two lanes
+-- leave the chains exposed (5.8).
+M.LANES = 3
 local LANES = {}
 for i = 1, M.LANES do LANES[i] = string.char(96 + i) end
 
@@ -74,15 +111,16 @@ local function expand(fmt_lane, sep)
 end
 
 local SOURCE = [[
-local U64, band, rshift, bxor, ror, LO, min, max, floor = ...
+local U64, U32, band, rshift, bxor, ror, tobit, min, max, floor = ...
 local M = {}
 
--- One block: r0, r1, r2, r3 as uint64_t holding 32-bit values.
+-- One block: r0, r1, r2, r3 as uint32_t (counter words in 0..2^32-1, numbers
+-- or uint64_t; keys uint64_t).
 function M.block(a0, a1, a2, a3, k0, k1)
   KEYS
   local ap0, ap1
   ROUNDS1
-  return a0, band(a1, LO), a2, band(a3, LO)
+  return U32(a0), U32(tobit(a1)), U32(a2), U32(tobit(a3))
 end
 local block = M.block
 
@@ -126,7 +164,7 @@ local function misses_wide(k0, k1, jhi, lo, cnt, skip0, skip1)
   local jt = lo + LANES * floor((cnt - 1) / LANES)
   misses = misses + misses_one(k0, k1, jhi, jt, e - jt, 0, skip1)
   if skip0 ~= 0 then
-    local x, y = block(U64(lo), jhi, 0ULL, 0ULL, k0, k1)
+    local x, y = block(lo, jhi, 0, 0ULL, k0, k1)
     local xx, yy = x * x, y * y
     misses = misses - rshift(band(xx, yy) + rshift(bxor(xx, yy), 1), 63)
   end
@@ -187,17 +225,17 @@ end
 return M
 ]]
 -- Per lane @ (a, b, ...) at offset # from j.
-local INIT = "local @0, @1, @2, @3 = U64(j + #), jhi, 0ULL, 0ULL\n    local @p0, @p1"
-local MISS = "@1, @3 = band(@1, LO), band(@3, LO)\n    "
-    .. "local @x, @y, @z, @w = @0 * @0, @1 * @1, @2 * @2, @3 * @3\n    "
+local INIT = "local @0, @1, @2, @3 = j + #, jhi, 0, 0ULL\n    local @p0, @p1"
+local SQUARES = "local @x, @y, @z, @w = U32(@0), U32(tobit(@1)), U32(@2), U32(tobit(@3))\n    "
+    .. "@x, @y, @z, @w = @x * @x, @y * @y, @z * @z, @w * @w\n    "
+local MISS = SQUARES
     .. "local @in = max(0, min(1, e - (j + #)))\n    "
     .. "local @w0 = @in * (1 - skip0 * max(0, lo + 1 - (j + #)))\n    "
     .. "local @w1 = @in * (1 - skip1 * max(0, j + # - e + 2))\n    "
     .. "misses = misses + rshift(band(@x, @y) + rshift(bxor(@x, @y), 1), 63) * @w0"
     .. " + rshift(band(@z, @w) + rshift(bxor(@z, @w), 1), 63) * @w1"
 
-local MISSU = "@1, @3 = band(@1, LO), band(@3, LO)\n    "
-    .. "local @x, @y, @z, @w = @0 * @0, @1 * @1, @2 * @2, @3 * @3\n    "
+local MISSU = SQUARES
     .. "misses = misses + rshift(band(@x, @y) + rshift(bxor(@x, @y), 1), 63)"
     .. " + rshift(band(@z, @w) + rshift(bxor(@z, @w), 1), 63)"
 
@@ -218,7 +256,7 @@ local parts = {
 }
 SOURCE = SOURCE:gsub("%u+%d?", function(k) return parts[k] end)
 assert(not SOURCE:find("[@#]"), "unexpanded lane marker")
-local gen = assert(loadstring(SOURCE, "=mcpi.philox(generated)"))(U64, band, rshift, bxor, ror, LO, math.min, math.max, math.floor)
+local gen = assert(loadstring(SOURCE, "=mcpi.philox(generated)"))(U64, U32, band, rshift, bxor, ror, tobit, math.min, math.max, math.floor)
 local block, misses, fill_blocks, fill_whole = gen.block, gen.misses, gen.fill, gen.fill_whole
 
 --- uint32_t words M.fill_blocks_u64 may write past the end of its blocks.
