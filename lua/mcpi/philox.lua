@@ -83,10 +83,13 @@ end
 -- Code placement. The wide count loop is one trace of ~390 instructions
 -- (~1.7 KB) per 3 blocks, and its speed depends on where LuaJIT happens to put
 -- it: measured against c.scalar in the same process, 0.97x for most
--- placements, 1.40x (5.65 ns/sample) when the loop's closing cmp + jle lies
--- across or just after a 64-byte boundary (trace end at 7..14 mod 64, 8 of
--- 64 residues; the front end then seems to run the loop from the legacy
--- decoders, ~3 instructions a cycle). Traces are not aligned and their
+-- placements, 1.40x (5.65 ns/sample) in a band of about 8-10 residues of the
+-- loop's closing cmp + jle mod 64 (one probe, padding the code in a harness:
+-- trace end at 7..14 mod 64; another, 14 processes of tests/bench-style runs
+-- reading jit.util.tracemc: end at 33..40 slow, 3, 23, 30, 42..46 fast; the
+-- front end then seems to run the loop from the legacy decoders, ~3
+-- instructions a cycle; no hardware counters here to confirm). Traces are
+-- not aligned and their
 -- addresses depend on every trace compiled before, so a process gets one or
 -- the other, and not uniformly: 7 of 18 runs of one A/B script landed slow.
 -- Compare medians over several processes and look at the placement
