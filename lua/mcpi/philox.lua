@@ -83,13 +83,16 @@ end
 -- Code placement. The wide count loop is one trace of ~390 instructions
 -- (~1.7 KB) per 3 blocks, and its speed depends on where LuaJIT happens to put
 -- it: measured against c.scalar in the same process, 0.97x for most
--- placements, 1.40x (5.65 ns/sample) in a band of about 8-10 residues of the
--- loop's closing cmp + jle mod 64 (one probe, padding the code in a harness:
--- trace end at 7..14 mod 64; another, 14 processes of tests/bench-style runs
--- reading jit.util.tracemc: end at 33..40 slow, 3, 23, 30, 42..46 fast; the
--- front end then seems to run the loop from the legacy decoders, ~3
--- instructions a cycle; no hardware counters here to confirm). Traces are
--- not aligned and their
+-- placements, 1.40x (5.65 ns/sample) when the loop's closing cmp + jle lies
+-- across or just after a 64-byte boundary: the looping trace's machine code
+-- ends at 7..14 mod 64 (a padding sweep in a harness; and 16 processes read
+-- with jit.util.tracemc: ends at 7, 10, 13, 14 ran 1.37-1.46x, at 16, 17,
+-- 19, 22, 54 ran 0.92-1.04x). The front end then seems to run the loop from
+-- the legacy decoders, ~3 instructions a cycle; there are no hardware
+-- counters here to confirm. Flushing the trace (jit.flush(tr)) and letting it
+-- recompile moves it and cures a bad placement, but that tunes code
+-- placement for one microarchitecture and hides how LuaJIT itself behaves,
+-- which is what this kernel measures: left alone. Traces are not aligned and their
 -- addresses depend on every trace compiled before, so a process gets one or
 -- the other, and not uniformly: 7 of 18 runs of one A/B script landed slow.
 -- Compare medians over several processes and look at the placement
