@@ -16,7 +16,7 @@ local type, tostring, tonumber, pairs, ipairs = type, tostring, tonumber, pairs,
 local format, concat, sort = string.format, table.concat, table.sort
 local floor, sqrt, log10, abs, max, min = math.floor, math.sqrt, math.log10, math.abs, math.max, math.min
 local huge, pi = math.huge, math.pi
-local io_open, os_rename, os_remove = io.open, os.rename, os.remove
+local io_open, os_remove = io.open, os.remove
 
 local M = {}
 
@@ -744,18 +744,8 @@ function M.mkdir(dir)
 end
 
 --- Write text to path through a temporary file and a rename, so a reader
--- never sees half a chart. Returns true or nil, err.
-function M.write_file(path, text)
-  local tmp = path .. ".tmp"
-  local fh, err = io_open(tmp, "wb")
-  if not fh then return nil, format("cannot write '%s': %s", path, tostring(err):gsub("^[^:]*: ", "")) end
-  local ok, werr = fh:write(text)
-  fh:close()
-  if not ok then os_remove(tmp); return nil, format("cannot write '%s': %s", path, tostring(werr)) end
-  local rok, rerr = os_rename(tmp, path)
-  if not rok then os_remove(tmp); return nil, format("cannot write '%s': %s", path, tostring(rerr)) end
-  return true
-end
+-- never sees half a chart (mcpi.json's writer). Returns true or nil, err.
+M.write_file = require("mcpi.json").write_file
 
 --- Write every chart of results table t as SVG files into dir (created when
 -- missing). Returns the list of paths written and the notes, or nil, err.

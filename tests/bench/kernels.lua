@@ -8,6 +8,8 @@ local cjson = require "cjson"
 local C = mcpi.capi
 local kernels = mcpi.kernels
 local util = mcpi.util
+local stats = mcpi.stats
+local median = stats.median
 
 local REPS = tonumber(arg[1] or os.getenv("MCPI_BENCH_REPS") or "5")
 if not REPS or REPS < 5 or REPS ~= math.floor(REPS) then
@@ -44,21 +46,6 @@ local function shell(cmd)
   return s
 end
 
-local function median(t)
-  local s = {}
-  for i, v in ipairs(t) do s[i] = v end
-  table.sort(s)
-  local m = #s
-  if m % 2 == 1 then return s[(m + 1) / 2] end
-  return (s[m / 2] + s[m / 2 + 1]) / 2
-end
-
-local function mad(t, med)
-  local d = {}
-  for i, v in ipairs(t) do d[i] = math.abs(v - med) end
-  return median(d)
-end
-
 local rows = {}
 io.stdout:write(string.format("%-11s %6s %7s %11s %11s %11s %8s %7s\n", "KERNEL", "N",
   "THREADS", "NS/SAMPLE", "MIN", "MAX", "TARGET", "MEETS"))
@@ -87,7 +74,7 @@ for _, p in ipairs(PLAN) do
       kernel = name, stream = k.stream, n = n, threads = threads, reps = REPS,
       seeds_from = 2, ns_per_sample = ns, hits = hits,
       ns_per_sample_median = med, ns_per_sample_min = lo, ns_per_sample_max = hi,
-      ns_per_sample_mad = mad(ns, med), samples_per_s_median = 1e9 / med,
+      ns_per_sample_mad = stats.mad(ns), samples_per_s_median = 1e9 / med,
       target_ns_per_sample = target, meets_target = meets,
     }
     io.stdout:write(string.format("%-11s %6s %7d %11.3f %11.3f %11.3f %8s %7s\n", name,
@@ -133,8 +120,5 @@ local doc = {
 }
 os.execute("mkdir -p results/bench")
 local out = "results/bench/kernels.json"
-local f = assert(io.open(out .. ".tmp", "w"))
-f:write(cjson.encode(doc), "\n")
-f:close()
-assert(os.rename(out .. ".tmp", out))
+assert(mcpi.json.write_file(out, cjson.encode(doc) .. "\n"))
 io.stdout:write("wrote " .. out .. "\n")

@@ -10,6 +10,7 @@
 -- slow (more than 1.2x c.scalar in the same process).
 local cjson = require "cjson"
 local util = mcpi.util
+local median = mcpi.stats.median
 
 local P = tonumber(arg[1] or os.getenv("MCPI_BENCH_PROCESSES") or "9")
 local N = tonumber(arg[2] or "3e7")
@@ -37,15 +38,6 @@ local child = CHILD:format(REPS, (REPS + 1) / 2, (REPS + 1) / 2)
 local exe = os.getenv("MCPI") or "./mcpi"
 
 local function sh_quote(v) return "'" .. v:gsub("'", "'\\''") .. "'" end
-
-local function median(t)
-  local s = {}
-  for i, v in ipairs(t) do s[i] = v end
-  table.sort(s)
-  local m = #s
-  if m % 2 == 1 then return s[(m + 1) / 2] end
-  return (s[m / 2] + s[m / 2 + 1]) / 2
-end
 
 local rows, philox, ratios, slow = {}, {}, {}, 0
 io.stdout:write(string.format("%-8s %12s %12s %7s\n", "PROCESS", "lua.philox", "c.scalar", "RATIO"))
@@ -75,8 +67,5 @@ io.stdout:write(string.format("lua.philox over %d processes: median %.3f ns/samp
   doc.philox_ns_per_sample_max, doc.ratio_median, slow, P))
 os.execute("mkdir -p results/bench")
 local out = "results/bench/processes.json"
-local fh = assert(io.open(out .. ".tmp", "w"))
-fh:write(cjson.encode(doc), "\n")
-fh:close()
-assert(os.rename(out .. ".tmp", out))
+assert(mcpi.json.write_file(out, cjson.encode(doc) .. "\n"))
 io.stdout:write("wrote " .. out .. "\n")
