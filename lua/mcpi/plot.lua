@@ -233,12 +233,14 @@ end
 
 -- -- The charts --------------------------------------------------------------
 
-local function fit_for(t, kernel, metric)
+-- The usable fit of kernel's metric: model "affine" (t0 + c*N, a positive
+-- c) or the power law (a fit without a model field is one).
+local function fit_for(t, kernel, metric, model)
   if type(t.fits) ~= "table" then return nil end
   for _, f in ipairs(t.fits) do
-    if type(f) == "table" and f.kernel == kernel and f.metric == metric
-      and positive(fin(f.a)) and fin(f.b) and (f.model == nil or f.model == "power") then
-      return f
+    if type(f) == "table" and f.kernel == kernel and f.metric == metric and (f.model or "power") == model then
+      if model == "power" and positive(fin(f.a)) and fin(f.b) then return f end
+      if model == "affine" and positive(fin(f.c)) and fin(f.t0) then return f end
     end
   end
   return nil
@@ -264,13 +266,23 @@ local function n_range(k)
 end
 
 local function fit_label(fit)
+  if fit.model == "affine" then
+    return "fit t\226\130\128 + c\194\183N"
+  end
   return format("fit \226\136\157 N^%s", format("%.2f", fit.b):gsub("^%-", "\226\136\146"))
+end
+
+-- The fit as a function of N.
+local function fit_fn(fit)
+  if fit.model == "affine" then return function(n) return fit.t0 + fit.c * n end end
+  return function(n) return fit.a * n ^ fit.b end
 end
 
 local XLABEL = "N (samples per call)"
 
 --- Time vs N for one kernel k (from collect()): median, 95% CI whiskers,
--- repetitions as dots, the fitted power law when the results hold one.
+-- repetitions as dots, and the fit when the results hold one: the affine
+-- model (a fixed cost per call plus a cost per sample), else the power law.
 function M.chart_time(S, k, opts)
   opts = opts or {}
   local style = style_of(k.index)
@@ -290,9 +302,10 @@ function M.chart_time(S, k, opts)
     end
   end
   c:axes(M.log_axis(xb.min, xb.max, X0, X1), M.log_axis(yb.min, yb.max, Y1, Y0), XLABEL, "time per call (s)")
-  local fit = fit_for(opts.results or {}, k.name, "seconds")
+  local fit = fit_for(opts.results or {}, k.name, "seconds", "affine")
+    or fit_for(opts.results or {}, k.name, "seconds", "power")
   if fit then
-    c:curve(function(n) return fit.a * n ^ fit.b end, { stroke = "#777777", ["stroke-width"] = 1.4,
+    c:curve(fit_fn(fit), { stroke = "#777777", ["stroke-width"] = 1.4,
       ["stroke-dasharray"] = "6 4", class = "fit" }, fin(fit.n_min), fin(fit.n_max))
   end
   local reps = c:draw_reps(k.points, "rep_t", style.color)
@@ -303,6 +316,10 @@ function M.chart_time(S, k, opts)
   if fit then
     c:add_legend({ kind = "line", color = "#777777", dash = "6 4",
       label = fit_label(fit) })
+    if fit.model == "affine" then
+      c:add_legend({ kind = "line", color = "#ffffff",
+        label = format("  c = %s ns", util.fmtnum(tonumber(format("%.3g", fit.c * 1e9)))) })
+    end
     if fin(fit.r2) then c:add_legend({ kind = "line", color = "#ffffff", label = format("  R\194\178 = %.4f", fit.r2) }) end
   end
   if zero > 0 then c:note(format("%s with time <= 0 not shown (log scale)", plural(zero, "point"))) end
@@ -337,9 +354,9 @@ function M.chart_error(S, k, opts)
   c:axes(M.log_axis(xb.min, xb.max, X0, X1), M.log_axis(yb.min, yb.max, Y1, Y0), XLABEL, "|error| (absolute, of pi)")
   c:curve(function(n) return SIGMA1 / sqrt(n) end, { stroke = "#000000", ["stroke-width"] = 1.4,
     ["stroke-dasharray"] = "7 4", class = "theory" })
-  local fit = fit_for(opts.results or {}, k.name, "abs_err")
+  local fit = fit_for(opts.results or {}, k.name, "abs_err", "power")
   if fit then
-    c:curve(function(n) return fit.a * n ^ fit.b end, { stroke = "#777777", ["stroke-width"] = 1.4,
+    c:curve(fit_fn(fit), { stroke = "#777777", ["stroke-width"] = 1.4,
       ["stroke-dasharray"] = "2 3", class = "fit" }, fin(fit.n_min), fin(fit.n_max))
   end
   local reps, z3 = c:draw_reps(k.points, "rep_e", style.color)
@@ -851,7 +868,8 @@ require("mcpi.cli").command("plot", {
 Writes SVG charts of a results file (schema mcpi/1) into DIR (default: the
 directory of RESULTS.json; created when missing) and prints their paths:
   time_KERNEL.svg, error_KERNEL.svg  per kernel: time and |error| vs N, log-log,
-                                     median with 95% CI whiskers
+                                     median with 95% CI whiskers; the fits
+                                     (time: t0 + c*N, error: a*N^b) dashed
   time_all.svg, error_all.svg        all kernels; error with 1.64/sqrt(N)
   throughput.svg                     samples/s at the largest common N, with
                                      the speed-up over the baseline

@@ -167,7 +167,8 @@ local CAPTIONS = {
   throughput = "Samples per second at the largest N all kernels ran, with the speed-up over the baseline.",
   front = "Error against time for every (kernel, N): the grey staircase is the Pareto front, "
     .. "the points no other point beats on both time and accuracy.",
-  time = "Time against N: median (line), 95% CI of the median (whiskers), single repetitions (dots).",
+  time = "Time against N: median (line), 95% CI of the median (whiskers), single repetitions (dots), "
+    .. "and the fit t0 + c&#183;N (dashed): a fixed cost per call plus c per sample.",
   error = "Error against N: RMS over repetitions with its 95% CI, median |error| (hollow), "
     .. "repetitions (dots), theory 1.64/&#8730;N (dashed).",
 }

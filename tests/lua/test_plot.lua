@@ -298,6 +298,28 @@ T.test("fit line spans the fit's n_min..n_max, not beyond", function()
   T.near(tonumber(y2), pixel(ax.y, 1e-3), 0.02, "a*n_max^b")
 end)
 
+T.test("time chart: the affine fit t0 + c*N is preferred, drawn through its values", function()
+  local t = load("tests/data/plot_known.json")
+  t.fits = {
+    { kernel = "k.slow", metric = "seconds", model = "power", a = 1e-8, b = 1, r2 = 1, n_points = 2, n_min = 1e4, n_max = 1e5 },
+    { kernel = "k.slow", metric = "seconds", model = "affine", t0 = 1e-5, c = 1e-8, r2 = 0.99, n_points = 2,
+      n_min = 1e4, n_max = 1e5 } }
+  local text = charts_by_name(t)["time_k.slow.svg"]
+  local ax = axes(text)
+  local d = text:match('<path class="fit" clip%-path="[^"]*" d="([^"]*)"')
+  T.ok(d, "fit path")
+  local _, y1 = d:match("^M(%S+) (%S+)")
+  local _, y2 = d:match("L(%S+) (%S+)$")
+  T.near(tonumber(y1), pixel(ax.y, 1e-5 + 1e-4), 0.02, "t0 + c*n_min")
+  T.near(tonumber(y2), pixel(ax.y, 1e-5 + 1e-3), 0.02, "t0 + c*n_max")
+  T.ok(text:find("fit t\226\130\128 + c\194\183N", 1, true), "legend names the model")
+  T.ok(text:find("  c = 10 ns", 1, true), "legend gives c in ns")
+  -- an affine fit with no positive cost per sample is not drawn: the power law is
+  t.fits[2].c = -1e-9
+  text = charts_by_name(t)["time_k.slow.svg"]
+  T.ok(text:find("fit \226\136\157 N^1.00", 1, true), "falls back to the power law")
+end)
+
 T.test("error_all: RMS points and the 1.64/sqrt(N) line through its value", function()
   local text = K["error_all.svg"]
   local ax = axes(text)
