@@ -71,9 +71,24 @@ static int count_blocks(uint64_t seed, uint64_t jb, uint64_t nb, uint64_t *hits)
         c2[g] = _mm512_xor_si512(_mm512_srli_epi64(p0, 32), k1[0]);
         c3[g] = p0;
       }
+      /* Round 2 then multiplies a c0 that is one value for every lane, and c1
+      ** is 0: p0 is one scalar product, c2 becomes c3 ^ (hi(p0) ^ k1) and c3
+      ** one broadcast value, 2 vector operations per group fewer again. */
+      const uint64_t p0_hi = (uint64_t)((uint32_t)(j >> 32) ^ (uint32_t)seed) * PHILOX_M0;
+      const __m512i r2_x2 = _mm512_set1_epi64((uint32_t)(p0_hi >> 32) ^ (uint32_t)((seed >> 32) + PHILOX_W1));
+      const __m512i r2_x3 = _mm512_set1_epi64((uint32_t)p0_hi);
 #pragma GCC unroll 10
       for (int r = 0; r < 10; r++) {
-        if (r > 0) {
+        if (r == 1 && one_hi) {
+#pragma GCC unroll 8
+          for (int g = 0; g < GROUPS; g++) {
+            __m512i p1 = _mm512_mul_epu32(c2[g], m1);
+            c0[g] = _mm512_xor_si512(_mm512_srli_epi64(p1, 32), k0[1]);
+            c2[g] = _mm512_xor_si512(c3[g], r2_x2);
+            c1[g] = p1;
+            c3[g] = r2_x3;
+          }
+        } else if (r > 0) {
 #pragma GCC unroll 8
           for (int g = 0; g < GROUPS; g++) {
             __m512i p0 = _mm512_mul_epu32(c0[g], m0);
