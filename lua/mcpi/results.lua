@@ -22,14 +22,22 @@ Results.__index = Results
 
 local SummaryList = {}
 SummaryList.__index = SummaryList
+
+-- Rows grouped per kernel: {kernel = {rows in order}}, and the kernels in
+-- the order they first appear.
+local function by_kernel(rows)
+  local by, order = {}, {}
+  for _, r in ipairs(rows) do
+    if not by[r.kernel] then by[r.kernel] = {}; order[#order + 1] = r.kernel end
+    local b = by[r.kernel]
+    b[#b + 1] = r
+  end
+  return by, order
+end
+
 --- results:summary() -- a short text: per kernel, points, best throughput, fits.
 SummaryList.__call = function(list, res)
-  local by, order = {}, {}
-  for _, s in ipairs(list) do
-    if not by[s.kernel] then by[s.kernel] = {}; order[#order + 1] = s.kernel end
-    local b = by[s.kernel]
-    b[#b + 1] = s
-  end
+  local by, order = by_kernel(list)
   local fits = {}
   for _, f in ipairs(type(res) == "table" and res.fits or {}) do
     fits[f.kernel .. "/" .. f.metric .. "/" .. (f.model or "power")] = f
@@ -185,12 +193,7 @@ end
 -- 10..10^9 the fixed cost bends the power law's b below 1; c is the figure
 -- to compare with ns/sample.
 function M.fits(summary)
-  local by, order = {}, {}
-  for _, s in ipairs(summary) do
-    if not by[s.kernel] then by[s.kernel] = {}; order[#order + 1] = s.kernel end
-    local b = by[s.kernel]
-    b[#b + 1] = s
-  end
+  local by, order = by_kernel(summary)
   local fits = {}
   for _, k in ipairs(order) do
     for _, m in ipairs{ { "seconds", "seconds_median" }, { "abs_err", "rms_err" } } do
