@@ -283,19 +283,25 @@ T.test("time per kernel: CI whiskers span the file's CI; the fit is drawn", func
   T.ok(not K["time_k.fast.svg"]:find('class="fit"', 1, true), "no fit line without a fit")
 end)
 
-T.test("fit line spans the fit's n_min..n_max, not beyond", function()
-  local t = load("tests/data/plot_known.json")
-  t.fits = { { kernel = "k.slow", metric = "seconds", a = 1e-8, b = 1, r2 = 1, n_points = 2, n_min = 1e4, n_max = 1e5 } }
+-- The time chart of k.slow under fits, its axes, and the fit path's first
+-- and last points (pixels).
+local function fit_ends(t)
   local text = charts_by_name(t)["time_k.slow.svg"]
-  local ax = axes(text)
   local d = text:match('<path class="fit" clip%-path="[^"]*" d="([^"]*)"')
   T.ok(d, "fit path")
   local x1, y1 = d:match("^M(%S+) (%S+)")
   local x2, y2 = d:match("L(%S+) (%S+)$")
-  T.near(tonumber(x1), pixel(ax.x, 1e4), 0.02, "starts at n_min")
-  T.near(tonumber(x2), pixel(ax.x, 1e5), 0.02, "ends at n_max")
-  T.near(tonumber(y1), pixel(ax.y, 1e-4), 0.02, "a*n_min^b")
-  T.near(tonumber(y2), pixel(ax.y, 1e-3), 0.02, "a*n_max^b")
+  return text, axes(text), tonumber(x1), tonumber(y1), tonumber(x2), tonumber(y2)
+end
+
+T.test("fit line spans the fit's n_min..n_max, not beyond", function()
+  local t = load("tests/data/plot_known.json")
+  t.fits = { { kernel = "k.slow", metric = "seconds", a = 1e-8, b = 1, r2 = 1, n_points = 2, n_min = 1e4, n_max = 1e5 } }
+  local _, ax, x1, y1, x2, y2 = fit_ends(t)
+  T.near(x1, pixel(ax.x, 1e4), 0.02, "starts at n_min")
+  T.near(x2, pixel(ax.x, 1e5), 0.02, "ends at n_max")
+  T.near(y1, pixel(ax.y, 1e-4), 0.02, "a*n_min^b")
+  T.near(y2, pixel(ax.y, 1e-3), 0.02, "a*n_max^b")
 end)
 
 T.test("time chart: the affine fit t0 + c*N is preferred, drawn through its values", function()
@@ -304,14 +310,9 @@ T.test("time chart: the affine fit t0 + c*N is preferred, drawn through its valu
     { kernel = "k.slow", metric = "seconds", model = "power", a = 1e-8, b = 1, r2 = 1, n_points = 2, n_min = 1e4, n_max = 1e5 },
     { kernel = "k.slow", metric = "seconds", model = "affine", t0 = 1e-5, c = 1e-8, r2 = 0.99, n_points = 2,
       n_min = 1e4, n_max = 1e5 } }
-  local text = charts_by_name(t)["time_k.slow.svg"]
-  local ax = axes(text)
-  local d = text:match('<path class="fit" clip%-path="[^"]*" d="([^"]*)"')
-  T.ok(d, "fit path")
-  local _, y1 = d:match("^M(%S+) (%S+)")
-  local _, y2 = d:match("L(%S+) (%S+)$")
-  T.near(tonumber(y1), pixel(ax.y, 1e-5 + 1e-4), 0.02, "t0 + c*n_min")
-  T.near(tonumber(y2), pixel(ax.y, 1e-5 + 1e-3), 0.02, "t0 + c*n_max")
+  local text, ax, _, y1, _, y2 = fit_ends(t)
+  T.near(y1, pixel(ax.y, 1e-5 + 1e-4), 0.02, "t0 + c*n_min")
+  T.near(y2, pixel(ax.y, 1e-5 + 1e-3), 0.02, "t0 + c*n_max")
   T.ok(text:find("fit t\226\130\128 + c\194\183N", 1, true), "legend names the model")
   T.ok(text:find("  c = 10 ns", 1, true), "legend gives c in ns")
   -- an affine fit with no positive cost per sample is not drawn: the power law is
