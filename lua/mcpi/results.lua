@@ -77,6 +77,8 @@ M.new = new_results
 function Results:table(opts)
   opts = opts or {}
   local parts = { output.table(self.summary, { baseline = opts.baseline or self.baseline }) }
+  local sp = require("mcpi.paired").sentences(self.summary)
+  if sp ~= "" then parts[#parts + 1] = "\nspeed-ups (paired repetitions, 95% bootstrap CI), at each kernel's largest N:\n" .. sp end
   local f = output.fits(self.fits)
   if f ~= "" then parts[#parts + 1] = "\n" .. f end
   local partial = false

@@ -17,6 +17,7 @@ local stats = require "mcpi.stats"
 local json = require "mcpi.json"
 local output = require "mcpi.output"
 local results = require "mcpi.results"
+local paired = require "mcpi.paired"
 
 local type, ipairs, pairs, tostring, tonumber, format = type, ipairs, pairs, tostring, tonumber, string.format
 local floor, ceil, max, min, huge, log10 = math.floor, math.ceil, math.max, math.min, math.huge, math.log10
@@ -541,16 +542,21 @@ local function body(s, state)
         end
       end
     end
+    local srows, runs = {}, {}
     for _, p in ipairs(pts) do
       if #p.runs > 0 then
         local srow = M.summary_row(p.runs, p.first or p.runs[1], s)
         if #p.runs < p.reps then srow.partial = true end
         p.summarized = true
-        state.summary[#state.summary + 1] = srow
-        append(state, srow, output.SUMMARY_FIELDS)
+        srows[#srows + 1], runs[p.kernel] = srow, p.runs
       end
       done_points = done_points + 1
       state.done_cost = state.done_cost + M.PER_POINT_OVERHEAD
+    end
+    paired.annotate(srows, runs, s.baseline or s.kernels[1], s)
+    for _, srow in ipairs(srows) do
+      state.summary[#state.summary + 1] = srow
+      append(state, srow, output.SUMMARY_FIELDS)
     end
     state.points_done = state.points_done or {}
     for _, p in ipairs(pts) do state.points_done[#state.points_done + 1] = p end
@@ -563,14 +569,25 @@ end
 local function partial_summaries(state, s)
   local plan = state.plan
   if not plan then return end
+  local srows, runs = {}, {}
   for _, p in ipairs(plan.points) do
     if p.runs and #p.runs > 0 and not p.summarized then
       local srow = M.summary_row(p.runs, p.first or p.runs[1], s)
       srow.partial = true
       p.summarized = true
-      state.summary[#state.summary + 1] = srow
-      append(state, srow, output.SUMMARY_FIELDS)
+      srows[#srows + 1] = srow
+      runs[p.n] = runs[p.n] or {}
+      runs[p.n][p.kernel] = p.runs
     end
+  end
+  for n, r in pairs(runs) do
+    local at = {}
+    for _, srow in ipairs(srows) do if srow.n == n then at[#at + 1] = srow end end
+    paired.annotate(at, r, s.baseline or s.kernels[1], s)
+  end
+  for _, srow in ipairs(srows) do
+    state.summary[#state.summary + 1] = srow
+    append(state, srow, output.SUMMARY_FIELDS)
   end
 end
 
