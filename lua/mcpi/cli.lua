@@ -231,8 +231,9 @@ M.command("version", {
 })
 
 -- Commands that live in other modules register themselves when loaded.
-local external = { run = "mcpi.runcmd", plot = "mcpi.plot", report = "mcpi.report" }
-local external_order = { "run", "plot", "report" }
+local external = { run = "mcpi.runcmd", plot = "mcpi.plot", report = "mcpi.report",
+  compare = "mcpi.compare" }
+local external_order = { "run", "plot", "report", "compare" }
 
 -- Load the module behind an external command. A module that is not in this
 -- build makes the command unknown; one that is there but fails to load is a

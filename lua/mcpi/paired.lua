@@ -117,6 +117,38 @@ function M.ratio_ci(base, this, opts)
   return ratio, lo, hi
 end
 
+--- Ratio of medians median(ys) / median(xs) of two independent samples
+-- (two runs) with a percentile-bootstrap CI: each resample draws xs and ys
+-- apart, hierarchically (processes, then repetitions) where gx / gy give
+-- the process of each value. opts: resamples, level, seed. Returns ratio,
+-- lo, hi (lo, hi NaN when either side has fewer than 2 values).
+function M.ratio_ci_independent(xs, ys, gx, gy, opts)
+  check_numbers(xs, "xs", 2)
+  check_numbers(ys, "ys", 2)
+  opts = check_opts(opts, 2)
+  local nx, ny = #xs, #ys
+  if nx == 0 or ny == 0 then return NAN, NAN, NAN end
+  local a, b = {}, {}
+  for i = 1, nx do a[i] = xs[i] end
+  for i = 1, ny do b[i] = ys[i] end
+  local ratio = median_inplace(b, ny) / median_inplace(a, nx)
+  if nx < 2 or ny < 2 then return ratio, NAN, NAN end
+  local lx, ly = group_lists(nx, gx), group_lists(ny, gy)
+  local rng = stats.rng(opts.seed or M.SEED)
+  local B, ix, iy, vals = opts.resamples or M.RESAMPLES, {}, {}, {}
+  for r = 1, B do
+    local m = resample(rng, lx, ix)
+    for i = 1, m do a[i] = xs[ix[i]] end
+    for i = m + 1, #a do a[i] = nil end
+    local k = resample(rng, ly, iy)
+    for i = 1, k do b[i] = ys[iy[i]] end
+    for i = k + 1, #b do b[i] = nil end
+    vals[r] = median_inplace(b, k) / median_inplace(a, m)
+  end
+  local lo, hi = percentile(vals, opts.level or M.LEVEL)
+  return ratio, lo, hi
+end
+
 --- Median of xs with a hierarchical percentile-bootstrap CI: groups[i] is
 -- the process of xs[i]; each resample draws processes with replacement,
 -- then repetitions within each drawn process. Also returns the per-process

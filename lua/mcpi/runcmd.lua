@@ -17,7 +17,7 @@ M.MAX_BUDGET = 7 * 86400
 local OPTIONS = {
   ["-n"] = "list", ["--n-range"] = "range", ["--reps"] = "reps", ["--seed"] = "seed",
   ["--threads"] = "threads", ["--budget"] = "budget", ["--json"] = "file",
-  ["--csv"] = "file", ["--jsonl"] = "file", ["--baseline"] = "kernel",
+  ["--csv"] = "file", ["--jsonl"] = "file", ["--bmf"] = "file", ["--baseline"] = "kernel",
   ["--warmup"] = "warmup", ["--quiet"] = "flag", ["--no-progress"] = "flag",
   ["--progress"] = "flag", ["-h"] = "help", ["--help"] = "help",
 }
@@ -168,7 +168,7 @@ function M.parse(argv, i, opts)
     spec.jsonl = spec.json:gsub("%.json$", "") .. ".jsonl"
   end
   -- Find an unwritable output before measuring, not after.
-  for _, f in ipairs{ "json", "csv", "jsonl" } do
+  for _, f in ipairs{ "json", "csv", "jsonl", "bmf" } do
     local path = spec[f]
     if path then
       local dir = path:match("^(.*)/[^/]*$") or "."
@@ -204,6 +204,9 @@ options:
                      to F's .jsonl as they finish
   --jsonl F          stream finished rows to F (one JSON object per line)
   --csv F            write every row as CSV to F
+  --bmf F            write the summary in Bencher Metric Format to F (latency
+                     in ns and throughput, each with its 95% CI as bounds;
+                     speedup against the baseline with its paired CI)
   --baseline K       kernel the VS column compares with (default: the first)
   --quiet            no plan or notes on stderr
   --no-progress      no progress bar (it is shown only on a terminal)

@@ -72,7 +72,7 @@ end
 
 local KNOWN = { kernels = true, n = true, reps = true, min_reps = true, max_reps = true,
   warmup = true, seed = true, threads = true, budget = true, point_time = true, jsonl = true,
-  json = true, csv = true, progress = true, quiet = true, baseline = true, resamples = true,
+  json = true, csv = true, bmf = true, progress = true, quiet = true, baseline = true, resamples = true,
   context = true, decorate = true }
 
 local function num_ok(v, lo, hi, whole)
@@ -172,7 +172,7 @@ function M.check(spec)
   if not num_ok(s.point_time, 1e-6, M.MAX_BUDGET) then
     return nil, "sweep: point_time must be a number of seconds > 0"
   end
-  for _, f in ipairs{ "jsonl", "json", "csv" } do
+  for _, f in ipairs{ "jsonl", "json", "csv", "bmf" } do
     if spec[f] ~= nil and (type(spec[f]) ~= "string" or spec[f] == "") then
       return nil, format("sweep: %s must be a file name, got %s", f, type(spec[f]) == "string" and "''" or type(spec[f]))
     end
@@ -595,7 +595,7 @@ end
 -- optional reps (fixed; default adaptive between min_reps 3 and max_reps 30),
 -- warmup (1), seed (1), threads, budget (seconds; points that do not fit are
 -- skipped), point_time (target seconds per point without a budget, 0.25),
--- jsonl/json/csv (file names), progress (default: stderr is a terminal),
+-- jsonl/json/csv/bmf (file names; bmf: Bencher Metric Format), progress (default: stderr is a terminal),
 -- quiet (no plan or notes on stderr), baseline (kernel for the VS column),
 -- resamples (bootstrap, 2000), context (extra context fields), decorate
 -- (a function that wraps each kernel's measured function: a user decorator
@@ -663,6 +663,10 @@ function M.run(spec)
     end
     if s.csv then
       local wok, werr = res:csv(s.csv)
+      if not wok then res.errors[#res.errors + 1] = werr end
+    end
+    if s.bmf then
+      local wok, werr = require("mcpi.bmf").write(res.summary, s.bmf)
       if not wok then res.errors[#res.errors + 1] = werr end
     end
     return res
