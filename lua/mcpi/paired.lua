@@ -260,6 +260,20 @@ end
 
 -- -- Speed-ups of summary rows -------------------------------------------------------
 
+-- Speed-up of unpaired rep rows: median(base) / median(this), CI by
+-- resampling each side apart (processes, then repetitions).
+function M.independent(base_rows, rows, opts)
+  local xs, gx, ys, gy = {}, {}, {}, {}
+  for _, r in ipairs(base_rows) do
+    if finite(r.seconds) then xs[#xs + 1], gx[#gx + 1] = r.seconds, r.process or 0 end
+  end
+  for _, r in ipairs(rows) do
+    if finite(r.seconds) and r.seconds > 0 then ys[#ys + 1], gy[#gy + 1] = r.seconds, r.process or 0 end
+  end
+  local ratio, lo, hi = M.ratio_ci_independent(ys, xs, gy, gx, { resamples = opts.resamples, seed = opts.seed })
+  return ratio, lo, hi
+end
+
 local function pair_key(r) return tostring(r.process or 0) .. ":" .. tostring(r.rep) end
 
 --- Set baseline, speedup, speedup_lo, speedup_hi (and speedup_pairs) on
@@ -287,11 +301,19 @@ function M.annotate(summaries, runs, baseline, opts)
           a[#a + 1], b[#b + 1], g[#g + 1] = bt, r.seconds, r.process or 0
         end
       end
+      local ratio, lo, hi
       if #a > 0 then
-        local ratio, lo, hi = M.ratio_ci(a, b, { groups = g, resamples = opts.resamples, seed = opts.seed })
-        s.speedup, s.speedup_pairs = ratio, #a
-        if lo == lo then s.speedup_lo, s.speedup_hi = lo, hi end
+        ratio, lo, hi = M.ratio_ci(a, b, { groups = g, resamples = opts.resamples, seed = opts.seed })
+        s.speedup_pairs = #a
+      else
+        -- not measured side by side (one in fresh processes, one here):
+        -- the two samples resampled apart, processes first
+        ratio, lo, hi = M.independent(base, runs[s.kernel] or {}, opts)
+        s.speedup_pairs = 0
       end
+      s.speedup, s.speedup_lo, s.speedup_hi = ratio, nil, nil
+      if finite(lo) then s.speedup_lo, s.speedup_hi = lo, hi end
+      if not finite(ratio) then s.speedup, s.speedup_pairs = nil, nil end
     end
   end
 end

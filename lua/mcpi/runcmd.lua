@@ -18,7 +18,7 @@ local OPTIONS = {
   ["-n"] = "list", ["--n-range"] = "range", ["--reps"] = "reps", ["--seed"] = "seed",
   ["--threads"] = "threads", ["--budget"] = "budget", ["--json"] = "file",
   ["--csv"] = "file", ["--jsonl"] = "file", ["--bmf"] = "file", ["--baseline"] = "kernel",
-  ["--warmup"] = "warmup", ["--quiet"] = "flag", ["--no-progress"] = "flag",
+  ["--warmup"] = "warmup", ["--processes"] = "processes", ["--quiet"] = "flag", ["--no-progress"] = "flag",
   ["--progress"] = "flag", ["-h"] = "help", ["--help"] = "help",
 }
 
@@ -127,6 +127,12 @@ function M.parse(argv, i, opts)
           spec[key:sub(3)] = val
         elseif kind == "kernel" then
           spec.baseline = val
+        elseif kind == "processes" then
+          local mx = require("mcpi.fresh").MAX
+          local v, why = whole(val, 1, mx)
+          if val == "auto" then v = "auto" end
+          if not v then fail(cmd, format("--processes: %s (give 1..%d fresh processes, or auto)", why, mx)) end
+          spec.processes = v
         end
       end
     else
@@ -164,6 +170,10 @@ function M.parse(argv, i, opts)
     end
   end
   if not got_n and not spec.n then spec.n = { 1000000 } end
+  if spec.processes and spec.reps and spec.processes ~= "auto" and spec.reps < spec.processes then
+    fail(cmd, format("--reps %d is below --processes %d: each process needs at least one repetition",
+      spec.reps, spec.processes))
+  end
   if spec.json and not spec.jsonl then
     spec.jsonl = spec.json:gsub("%.json$", "") .. ".jsonl"
   end
@@ -208,6 +218,9 @@ options:
                      in ns and throughput, each with its 95% CI as bounds;
                      speedup against the baseline with its paired CI)
   --baseline K       kernel the VS column compares with (default: the first)
+  --processes K      spread each point's repetitions over K fresh mcpi
+                     processes (auto: the plan picks K within the budget);
+                     rows carry `process`, the CI resamples processes first
   --quiet            no plan or notes on stderr
   --no-progress      no progress bar (it is shown only on a terminal)
 

@@ -40,6 +40,7 @@ M.WARMUP_MAX_CALL = 1         -- seconds: no warm-up beyond a kernel's first N a
 -- compiled), and one warm-up call leaves its first repetitions interpreted.
 M.WARMUP_MIN_TIME = 0.02
 M.WARMUP_MAX_EXTRA = 1000
+M.PROCESS_START = 0.05        -- seconds to start a fresh process (mcpi.fresh) and load the library
 -- Kernels that can time out (workers) are given TIMEOUT_FACTOR times the
 -- predicted time of a call (at least their own floor, mcpi.worker's 60 s by
 -- default); while probing, before any prediction, only that floor.
@@ -78,7 +79,7 @@ end
 local KNOWN = { kernels = true, n = true, reps = true, min_reps = true, max_reps = true,
   warmup = true, seed = true, threads = true, budget = true, point_time = true, jsonl = true,
   json = true, csv = true, bmf = true, progress = true, quiet = true, baseline = true, resamples = true,
-  context = true, decorate = true }
+  context = true, decorate = true, processes = true, process_kernels = true }
 
 local function num_ok(v, lo, hi, whole)
   return type(v) == "number" and v == v and v >= lo and v <= hi and (not whole or v % 1 == 0)
@@ -211,7 +212,42 @@ function M.check(spec)
   if spec.context ~= nil and type(spec.context) ~= "table" then
     return nil, "sweep: context must be a table of extra context fields"
   end
+  if spec.processes ~= nil or spec.process_kernels ~= nil then
+    local err = M.check_processes(spec, s)
+    if err then return nil, err end
+  end
   return s
+end
+
+--- Check processes and process_kernels; sets s.proc_set (names measured in
+-- fresh processes) and s.processes_k. Returns nil, or a message.
+function M.check_processes(spec, s)
+  local K, fresh = spec.processes, require "mcpi.fresh"
+  if K == nil then return "sweep: process_kernels needs processes (a number of fresh processes, or 'auto')" end
+  if K ~= "auto" and not num_ok(K, 1, fresh.MAX, true) then
+    return format("sweep: processes must be a whole number in 1..%d or 'auto', got %s", fresh.MAX,
+      type(K) == "number" and util.fmtnum(K) or type(K) == "string" and util.quote_arg(K) or type(K))
+  end
+  if spec.reps and K ~= "auto" and spec.reps < K then
+    return format("sweep: reps (%d) is below processes (%d): each process needs at least one repetition", spec.reps, K)
+  end
+  if spec.decorate then return "sweep: decorate cannot be used with processes (a fresh process has only the built-in decorators)" end
+  local names = spec.process_kernels or s.kernels
+  if type(names) == "string" then names = { names } end
+  if type(names) ~= "table" then return format("sweep: process_kernels must be a list of kernel names, got %s", type(names)) end
+  local set, listed = {}, {}
+  for _, k in ipairs(s.kernels) do listed[k] = true end
+  for _, u in ipairs(s.unavailable) do listed[u.kernel] = true end
+  for i, k in ipairs(names) do
+    if type(k) ~= "string" then return format("sweep: process_kernels[%d] must be a kernel name, got %s", i, type(k)) end
+    if not listed[k] then return format("sweep: process_kernels: '%s' is not among the kernels", k) end
+    local e = require("mcpi.kernels").find_entry(k)
+    if e and not e.builtin then
+      return format("sweep: processes: kernel '%s' was registered by this script, and a fresh mcpi process has only the built-in kernels", k)
+    end
+    set[k] = true
+  end
+  s.proc_set, s.processes_k = set, K ~= "auto" and K or nil
 end
 
 -- -- Probe and plan -----------------------------------------------------------------
@@ -261,17 +297,21 @@ function M.plan(s, models, spent)
         first_cost = call < min_t and call + 1.2 * min_t or 0,
         -- warm-up where it is cheap, and always at a kernel's first N (where
         -- it compiles); a kernel is warm by the time one call takes seconds
-        warmup = (i == 1 or call <= M.WARMUP_MAX_CALL) and s.warmup or 0 }
+        warmup = (i == 1 or call <= M.WARMUP_MAX_CALL) and s.warmup or 0,
+        -- fresh processes (mcpi.fresh): each warms up, each needs a repetition
+        procs = s.proc_set and s.proc_set[k] and s.processes_k or 1 }
     end
   end
   local min_reps = s.reps or s.min_reps
   local function cost(p, reps)
-    return p.first_cost + (p.warmup + reps) * p.rep_cost + M.PER_POINT_OVERHEAD
-      + (p.warmup > 0 and p.rep_cost < M.WARMUP_MIN_TIME and M.WARMUP_MIN_TIME or 0)
+    reps = max(reps, p.procs)
+    return p.procs * (p.first_cost + p.warmup * p.rep_cost
+      + (p.warmup > 0 and p.rep_cost < M.WARMUP_MIN_TIME and M.WARMUP_MIN_TIME or 0))
+      + reps * p.rep_cost + M.PER_POINT_OVERHEAD
   end
   local accepted, skipped = {}, {}
   if s.budget then
-    local avail = s.budget - (spent or 0)
+    local avail = s.budget - (spent or 0) - (s.proc_set and (s.processes_k or 1) * M.PROCESS_START or 0)
     local order = {}
     for i, p in ipairs(pts) do order[i] = p end
     sort(order, function(x, y)
@@ -301,7 +341,7 @@ function M.plan(s, models, spent)
       end
     end
     for _, p in ipairs(pts) do
-      if p.skip then skipped[#skipped + 1] = p else accepted[#accepted + 1] = p; p.reps = min_reps end
+      if p.skip then skipped[#skipped + 1] = p else accepted[#accepted + 1] = p; p.reps = max(min_reps, p.procs) end
     end
     if not s.reps and #accepted > 0 then
       -- Give the rest of the budget out in equal shares of time, capped at
@@ -328,10 +368,23 @@ function M.plan(s, models, spent)
       p.reps = s.reps or max(s.min_reps, min(s.max_reps, floor(s.point_time / p.rep_cost)))
     end
   end
+  if not s.reps then
+    -- an equal share per fresh process: a multiple of K, at least K
+    for _, p in ipairs(accepted) do p.reps = max(p.procs, p.reps - p.reps % p.procs) end
+  end
   local predicted = 0
   for _, p in ipairs(accepted) do p.cost = cost(p, p.reps); predicted = predicted + p.cost end
+  if s.proc_set then predicted = predicted + (s.processes_k or 1) * M.PROCESS_START end
+  local procs
+  if s.proc_set then
+    local names = {}
+    for _, k in ipairs(s.kernels) do if s.proc_set[k] then names[#names + 1] = k end end
+    procs = format("  %d fresh process%s%s for %s", s.processes_k, s.processes_k == 1 and "" or "es",
+      s.processes == "auto" and format(" (auto: the most of %s that skips no more points than one process)",
+        concat(require("mcpi.fresh").AUTO, ", ")) or "", concat(names, ", "))
+  end
   return { points = accepted, skipped = skipped, predicted = predicted, budget = s.budget,
-           probe_seconds = spent or 0 }
+           probe_seconds = spent or 0, processes = procs }
 end
 
 --- The plan as text: per kernel, the N measured with their repetitions, the
@@ -339,6 +392,7 @@ end
 function M.plan_text(plan)
   local lines = { format("plan: %d point%s, predicted %s%s", #plan.points, #plan.points == 1 and "" or "s", output.time(plan.predicted + plan.probe_seconds),
     plan.budget and format(" of a %s budget", output.time(plan.budget)) or "") }
+  if plan.processes then lines[#lines + 1] = plan.processes end
   local by, order = {}, {}
   local function slot(k)
     if not by[k] then by[k] = { ran = {}, skip = {} }; order[#order + 1] = k end
@@ -430,6 +484,65 @@ local function append(state, row, order)
   state.written = #state.rows_out
 end
 
+-- Summary rows of the points of one N (speed-ups against the baseline from
+-- their paired repetitions), appended to the results and the .jsonl.
+local function summarize_group(state, s, pts)
+  local srows, runs = {}, {}
+  for _, p in ipairs(pts) do
+    if #p.runs > 0 then
+      local srow = M.summary_row(p.runs, p.first or p.runs[1], s)
+      if #p.runs < p.reps then srow.partial = true end
+      p.summarized = true
+      srows[#srows + 1], runs[p.kernel] = srow, p.runs
+    end
+    state.done_cost = state.done_cost + M.PER_POINT_OVERHEAD
+  end
+  paired.annotate(srows, runs, s.baseline or s.kernels[1], s)
+  for _, srow in ipairs(srows) do
+    state.summary[#state.summary + 1] = srow
+    append(state, srow, output.SUMMARY_FIELDS)
+  end
+end
+
+-- The points measured in fresh processes (mcpi.fresh), after the others;
+-- then their summaries, N by N.
+local function run_fresh(state, s, plan, failed)
+  local fpts = {}
+  for _, p in ipairs(plan.points) do
+    if s.proc_set and s.proc_set[p.kernel] then p.runs = {}; fpts[#fpts + 1] = p end
+  end
+  if #fpts == 0 then return end
+  require("mcpi.fresh").run(fpts, s, s.processes_k, {
+    row = function(p, row)
+      p.runs[#p.runs + 1] = row
+      state.rows[#state.rows + 1] = row
+      append(state, row, output.REP_FIELDS)
+      state.done_cost = state.done_cost + p.rep_cost
+      if state.bar then
+        progress(state, format("process %d/%d  %s n=%s", row.process, s.processes_k, p.kernel, output.count(p.n)))
+      end
+    end,
+    lost = function(msg)
+      state.failures[#state.failures + 1] = msg
+      note(state, msg)
+    end,
+    fail = function(k, n, msg)
+      failed[k] = true
+      local m = format("kernel %s failed at n=%s: %s; its remaining points are skipped", k, output.count(n), msg)
+      state.failures[#state.failures + 1] = m
+      note(state, m)
+    end,
+  })
+  local by_n, ns = {}, {}
+  for _, p in ipairs(fpts) do
+    if not by_n[p.n] then by_n[p.n] = {}; ns[#ns + 1] = p.n end
+    local t = by_n[p.n]
+    t[#t + 1] = p
+  end
+  sort(ns)
+  for _, n in ipairs(ns) do summarize_group(state, s, by_n[n]) end
+end
+
 local function body(s, state)
   local limit = s.budget and min(2, 0.05 * s.budget) or 2
   local models, live = {}, {}
@@ -446,7 +559,15 @@ local function body(s, state)
     end
   end
   s.kernels = live
-  local plan = M.plan(s, models, now() - state.t0)
+  local plan
+  if s.processes == "auto" then
+    s.processes_k, plan = require("mcpi.fresh").choose(function(K)
+      s.processes_k = K
+      return M.plan(s, models, now() - state.t0)
+    end)
+  else
+    plan = M.plan(s, models, now() - state.t0)
+  end
   state.plan = plan
   state.predicted = plan.predicted
   state.t0_run = now()
@@ -469,9 +590,11 @@ local function body(s, state)
   end
   local by_n, ns = {}, {}
   for _, p in ipairs(plan.points) do
-    if not by_n[p.n] then by_n[p.n] = {}; ns[#ns + 1] = p.n end
-    local t = by_n[p.n]
-    t[#t + 1] = p
+    if not (s.proc_set and s.proc_set[p.kernel]) then
+      if not by_n[p.n] then by_n[p.n] = {}; ns[#ns + 1] = p.n end
+      local t = by_n[p.n]
+      t[#t + 1] = p
+    end
   end
   sort(ns)
   local failed = {}
@@ -550,25 +673,16 @@ local function body(s, state)
         end
       end
     end
-    local srows, runs = {}, {}
-    for _, p in ipairs(pts) do
-      if #p.runs > 0 then
-        local srow = M.summary_row(p.runs, p.first or p.runs[1], s)
-        if #p.runs < p.reps then srow.partial = true end
-        p.summarized = true
-        srows[#srows + 1], runs[p.kernel] = srow, p.runs
-      end
-      done_points = done_points + 1
-      state.done_cost = state.done_cost + M.PER_POINT_OVERHEAD
-    end
-    paired.annotate(srows, runs, s.baseline or s.kernels[1], s)
-    for _, srow in ipairs(srows) do
-      state.summary[#state.summary + 1] = srow
-      append(state, srow, output.SUMMARY_FIELDS)
-    end
+    summarize_group(state, s, pts)
+    done_points = done_points + #pts
     state.points_done = state.points_done or {}
     for _, p in ipairs(pts) do state.points_done[#state.points_done + 1] = p end
     state.current = nil
+  end
+  run_fresh(state, s, plan, failed)
+  if s.proc_set then
+    -- kernels in fresh processes and kernels here pair only within each group
+    paired.annotate_all(state.summary, state.rows, s.baseline or s.kernels[1], s)
   end
 end
 
