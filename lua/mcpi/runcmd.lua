@@ -129,8 +129,9 @@ function M.parse(argv, i, opts)
           spec.baseline = val
         elseif kind == "processes" then
           local mx = require("mcpi.fresh").MAX
-          local v, why = whole(val, 1, mx)
+          local v, why = whole(val, 0, mx)
           if val == "auto" then v = "auto" end
+          if v == 0 and not opts.processes_zero then v, why = nil, "0 is below 1" end
           if not v then fail(cmd, format("--processes: %s (give 1..%d fresh processes, or auto)", why, mx)) end
           spec.processes = v
         end
