@@ -386,4 +386,31 @@ function M.sentences(summary, opts)
   return #lines > 0 and (concat(lines, "\n") .. "\n") or ""
 end
 
+--- The speed-ups of a list of summary rows as an HTML section (for the
+-- report): a table of kernel, N, speed-up against the baseline with its 95%
+-- CI and the sentence, or "" when no row has a speed-up. esc escapes text.
+function M.html(summary, esc)
+  local rows = {}
+  for _, s in ipairs(type(summary) == "table" and summary or {}) do
+    if type(s) == "table" and finite(s.speedup) and s.kernel ~= s.baseline then rows[#rows + 1] = s end
+  end
+  if #rows == 0 then return "" end
+  local out = { '<h2 id="speedups">Speed-ups</h2>',
+    '<table class="summary"><thead><tr><th class="k">kernel</th><th>N</th><th class="k">baseline</th>'
+    .. '<th>speed-up</th><th>95% CI</th><th class="k">in words</th></tr></thead><tbody>' }
+  for _, s in ipairs(rows) do
+    out[#out + 1] = format('<tr><td class="k">%s</td><td>%s</td><td class="k">%s</td><td>%.3fx</td>'
+      .. '<td>%s</td><td class="k">%s</td></tr>', esc(tostring(s.kernel)), esc(count(s.n)),
+      esc(tostring(s.baseline)), s.speedup,
+      finite(s.speedup_lo) and format("%.3f &#8211; %.3f", s.speedup_lo, s.speedup_hi) or "n/a",
+      esc(M.sentence(s) or ""))
+  end
+  out[#out + 1] = "</tbody></table>"
+  out[#out + 1] = "<p>Speed-up = the baseline's median time / this kernel's, at the same N. The sweep "
+    .. "interleaves kernels, so repetition r of both ran side by side; the 95% CI bootstraps whole pairs "
+    .. "(processes first, where rows came from fresh processes), which cancels drift shared by a pair. "
+    .. "Kernels not measured side by side are resampled apart.</p>"
+  return concat(out, "\n")
+end
+
 return M

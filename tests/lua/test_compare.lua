@@ -95,4 +95,29 @@ T.test("BMF: latency in ns with the CI as bounds, throughput, speedup", function
   T.eq(back["k.a/N=10"].latency.lower_value, nil)
 end)
 
+T.test("speed-up with its CI in the summary rows, table, JSON, CSV, report and sentences", function()
+  local res = mcpi.sweep{ kernels = { "c.scalar", "c.simd" }, n = { 1e4 }, reps = 6, quiet = true }
+  local s
+  for _, r in ipairs(res.summary) do if r.kernel == "c.simd" then s = r end end
+  T.eq(s.baseline, "c.scalar")
+  T.ok(s.speedup > 0 and s.speedup_lo <= s.speedup and s.speedup <= s.speedup_hi, "speedup inside its CI")
+  T.eq(s.speedup_pairs, 6)
+  local txt = res:table()
+  T.ok(txt:find("VS 95% CI", 1, true), "table column")
+  T.ok(txt:find(string.format("%.2f-%.2f", s.speedup_lo, s.speedup_hi), 1, true), "table CI")
+  T.ok(txt:find("c.simd is %d+%.%d%dx faster than c.scalar %(95%% CI [%d.]+%-[%d.]+%) at N=10000")
+    or txt:find("c.simd vs c.scalar at N=10000: no significant difference", 1, true)
+    or txt:find("c.simd is %d+%.%d%dx slower than c.scalar"), "sentence:\n" .. txt)
+  local j = res:json()
+  T.ok(j:find('"speedup_lo":', 1, true) and j:find('"baseline":"c.scalar"', 1, true), "JSON")
+  local path = os.tmpname()
+  assert(res:csv(path))
+  local head = io.open(path):read("*l")
+  os.remove(path)
+  T.ok(head:find("baseline,speedup,speedup_lo,speedup_hi", 1, true), "CSV header: " .. head)
+  local html = assert(mcpi.report.html(res))
+  T.ok(html:find('<h2 id="speedups">Speed-ups</h2>', 1, true), "report section")
+  T.ok(html:find(mcpi.paired.sentence(s), 1, true), "report sentence")
+end)
+
 T.done()
