@@ -189,7 +189,7 @@ local function run_child(exe, job, timeout, by_key, h)
 end
 
 --- Measure plan points across K fresh processes (one after another).
--- state and hooks come from the sweep: hooks.row(point, row) records a
+-- hooks come from the sweep: hooks.row(point, row) records a
 -- repetition, hooks.first(point, rec), hooks.fail(kernel, n, msg).
 function M.run(points, s, K, hooks)
   if #points == 0 then return end
@@ -215,6 +215,76 @@ function M.run(points, s, K, hooks)
       hooks.lost(format("%s; its share of the repetitions is missing", err_text(e)))
     end
   end
+end
+
+--- Check processes and process_kernels; sets s.proc_set (names measured in
+-- fresh processes) and s.processes_k. Returns nil, or a message.
+function M.check_spec(spec, s)
+  local K, fresh = spec.processes, M
+  if K == nil then return "sweep: process_kernels needs processes (a number of fresh processes, or 'auto')" end
+  if K ~= "auto" and not (type(K) == "number" and K >= 1 and K <= M.MAX and K % 1 == 0) then
+    return format("sweep: processes must be a whole number in 1..%d or 'auto', got %s", fresh.MAX,
+      type(K) == "number" and util.fmtnum(K) or type(K) == "string" and util.quote_arg(K) or type(K))
+  end
+  if spec.reps and K ~= "auto" and spec.reps < K then
+    return format("sweep: reps (%d) is below processes (%d): each process needs at least one repetition", spec.reps, K)
+  end
+  if spec.decorate then return "sweep: decorate cannot be used with processes (a fresh process has only the built-in decorators)" end
+  local names = spec.process_kernels or s.kernels
+  if type(names) == "string" then names = { names } end
+  if type(names) ~= "table" then return format("sweep: process_kernels must be a list of kernel names, got %s", type(names)) end
+  local set, listed = {}, {}
+  for _, k in ipairs(s.kernels) do listed[k] = true end
+  for _, u in ipairs(s.unavailable) do listed[u.kernel] = true end
+  for i, k in ipairs(names) do
+    if type(k) ~= "string" then return format("sweep: process_kernels[%d] must be a kernel name, got %s", i, type(k)) end
+    if not listed[k] then return format("sweep: process_kernels: '%s' is not among the kernels", k) end
+    local e = require("mcpi.kernels").find_entry(k)
+    if e and not e.builtin then
+      return format("sweep: processes: kernel '%s' was registered by this script, and a fresh mcpi process has only the built-in kernels", k)
+    end
+    set[k] = true
+  end
+  s.proc_set, s.processes_k = set, K ~= "auto" and K or nil
+end
+
+--- The sweep's points that run in fresh processes (s.proc_set), after the
+-- others; then their summaries, N by N. h: the sweep's append(row, order),
+-- note(msg), progress(label), summarize(points of one N) and its state
+-- (rows, failures, done_cost).
+function M.sweep_points(plan, s, failed, h)
+  local fpts = {}
+  for _, p in ipairs(plan.points) do
+    if s.proc_set and s.proc_set[p.kernel] then p.runs = {}; fpts[#fpts + 1] = p end
+  end
+  if #fpts == 0 then return end
+  M.run(fpts, s, s.processes_k, {
+    row = function(p, row)
+      p.runs[#p.runs + 1] = row
+      h.state.rows[#h.state.rows + 1] = row
+      h.append(row, output.REP_FIELDS)
+      h.state.done_cost = h.state.done_cost + p.rep_cost
+      h.progress(format("process %d/%d  %s n=%s", row.process, s.processes_k, p.kernel, output.count(p.n)))
+    end,
+    lost = function(msg)
+      h.state.failures[#h.state.failures + 1] = msg
+      h.note(msg)
+    end,
+    fail = function(k, n, msg)
+      failed[k] = true
+      local m = format("kernel %s failed at n=%s: %s; its remaining points are skipped", k, output.count(n), msg)
+      h.state.failures[#h.state.failures + 1] = m
+      h.note(m)
+    end,
+  })
+  local by_n, ns = {}, {}
+  for _, p in ipairs(fpts) do
+    if not by_n[p.n] then by_n[p.n] = {}; ns[#ns + 1] = p.n end
+    local t = by_n[p.n]
+    t[#t + 1] = p
+  end
+  sort(ns)
+  for _, n in ipairs(ns) do h.summarize(by_n[n]) end
 end
 
 --- The process count for processes = "auto": the most of M.AUTO whose plan

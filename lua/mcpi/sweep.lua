@@ -213,42 +213,12 @@ function M.check(spec)
     return nil, "sweep: context must be a table of extra context fields"
   end
   if spec.processes ~= nil or spec.process_kernels ~= nil then
-    local err = M.check_processes(spec, s)
+    local err = require("mcpi.fresh").check_spec(spec, s)
     if err then return nil, err end
   end
   return s
 end
 
---- Check processes and process_kernels; sets s.proc_set (names measured in
--- fresh processes) and s.processes_k. Returns nil, or a message.
-function M.check_processes(spec, s)
-  local K, fresh = spec.processes, require "mcpi.fresh"
-  if K == nil then return "sweep: process_kernels needs processes (a number of fresh processes, or 'auto')" end
-  if K ~= "auto" and not num_ok(K, 1, fresh.MAX, true) then
-    return format("sweep: processes must be a whole number in 1..%d or 'auto', got %s", fresh.MAX,
-      type(K) == "number" and util.fmtnum(K) or type(K) == "string" and util.quote_arg(K) or type(K))
-  end
-  if spec.reps and K ~= "auto" and spec.reps < K then
-    return format("sweep: reps (%d) is below processes (%d): each process needs at least one repetition", spec.reps, K)
-  end
-  if spec.decorate then return "sweep: decorate cannot be used with processes (a fresh process has only the built-in decorators)" end
-  local names = spec.process_kernels or s.kernels
-  if type(names) == "string" then names = { names } end
-  if type(names) ~= "table" then return format("sweep: process_kernels must be a list of kernel names, got %s", type(names)) end
-  local set, listed = {}, {}
-  for _, k in ipairs(s.kernels) do listed[k] = true end
-  for _, u in ipairs(s.unavailable) do listed[u.kernel] = true end
-  for i, k in ipairs(names) do
-    if type(k) ~= "string" then return format("sweep: process_kernels[%d] must be a kernel name, got %s", i, type(k)) end
-    if not listed[k] then return format("sweep: process_kernels: '%s' is not among the kernels", k) end
-    local e = require("mcpi.kernels").find_entry(k)
-    if e and not e.builtin then
-      return format("sweep: processes: kernel '%s' was registered by this script, and a fresh mcpi process has only the built-in kernels", k)
-    end
-    set[k] = true
-  end
-  s.proc_set, s.processes_k = set, K ~= "auto" and K or nil
-end
 
 -- -- Probe and plan -----------------------------------------------------------------
 
@@ -504,44 +474,6 @@ local function summarize_group(state, s, pts)
   end
 end
 
--- The points measured in fresh processes (mcpi.fresh), after the others;
--- then their summaries, N by N.
-local function run_fresh(state, s, plan, failed)
-  local fpts = {}
-  for _, p in ipairs(plan.points) do
-    if s.proc_set and s.proc_set[p.kernel] then p.runs = {}; fpts[#fpts + 1] = p end
-  end
-  if #fpts == 0 then return end
-  require("mcpi.fresh").run(fpts, s, s.processes_k, {
-    row = function(p, row)
-      p.runs[#p.runs + 1] = row
-      state.rows[#state.rows + 1] = row
-      append(state, row, output.REP_FIELDS)
-      state.done_cost = state.done_cost + p.rep_cost
-      if state.bar then
-        progress(state, format("process %d/%d  %s n=%s", row.process, s.processes_k, p.kernel, output.count(p.n)))
-      end
-    end,
-    lost = function(msg)
-      state.failures[#state.failures + 1] = msg
-      note(state, msg)
-    end,
-    fail = function(k, n, msg)
-      failed[k] = true
-      local m = format("kernel %s failed at n=%s: %s; its remaining points are skipped", k, output.count(n), msg)
-      state.failures[#state.failures + 1] = m
-      note(state, m)
-    end,
-  })
-  local by_n, ns = {}, {}
-  for _, p in ipairs(fpts) do
-    if not by_n[p.n] then by_n[p.n] = {}; ns[#ns + 1] = p.n end
-    local t = by_n[p.n]
-    t[#t + 1] = p
-  end
-  sort(ns)
-  for _, n in ipairs(ns) do summarize_group(state, s, by_n[n]) end
-end
 
 local function body(s, state)
   local limit = s.budget and min(2, 0.05 * s.budget) or 2
@@ -679,7 +611,13 @@ local function body(s, state)
     for _, p in ipairs(pts) do state.points_done[#state.points_done + 1] = p end
     state.current = nil
   end
-  run_fresh(state, s, plan, failed)
+  require("mcpi.fresh").sweep_points(plan, s, failed, {
+    append = function(row, order) append(state, row, order) end,
+    note = function(msg) note(state, msg) end,
+    progress = function(label) if state.bar then progress(state, label) end end,
+    summarize = function(pts) summarize_group(state, s, pts) end,
+    state = state,
+  })
   if s.proc_set then
     -- kernels in fresh processes and kernels here pair only within each group
     paired.annotate_all(state.summary, state.rows, s.baseline or s.kernels[1], s)
