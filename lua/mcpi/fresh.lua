@@ -287,6 +287,25 @@ function M.sweep_points(plan, s, failed, h)
   for _, n in ipairs(ns) do h.summarize(by_n[n]) end
 end
 
+--- The between-process spread of summary rows that came from fresh
+-- processes, as text: per (kernel, N) the median of all repetitions, the
+-- median and range of the process medians, the hierarchical CI. "" if none.
+function M.spread_text(summary)
+  local rows = {}
+  for _, s in ipairs(summary or {}) do
+    if type(s.processes) == "number" and type(s.seconds_process_median) == "number" then
+      rows[#rows + 1] = { s.kernel, output.count(s.n), tostring(s.processes), output.time(s.seconds_median),
+        output.time(s.seconds_process_median),
+        format("%s - %s", output.time(s.seconds_process_min), output.time(s.seconds_process_max)),
+        format("%s - %s", output.time(s.seconds_ci_lo), output.time(s.seconds_ci_hi)) }
+    end
+  end
+  if #rows == 0 then return "" end
+  return "between fresh processes (95% CI: processes resampled, then repetitions within them):\n"
+    .. output.columns({ "KERNEL", "N", "PROCS", "MEDIAN", "PROCESS MEDIANS: MEDIAN", "MIN - MAX", "95% CI" },
+      rows, { false, true, true, true, true, true, true })
+end
+
 --- The process count for processes = "auto": the most of M.AUTO whose plan
 -- (made by plan_with(K)) skips no more points than measuring in-process;
 -- else the fewest. Returns K and the plan made with it.
