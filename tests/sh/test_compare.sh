@@ -93,4 +93,19 @@ run "$MCPI" compare "$tmp/a.json" "$tmp/b.json" --threshold 100 --json /nonexist
 expect_rc 1 "unwritable --json"
 expect_err "cannot write '/nonexistent/dir/c.json'" "unwritable --json message"
 
+# --bmf for run and the sweep
+run "$MCPI" run c.scalar c.simd -n 1e4 --reps 4 --quiet --bmf "$tmp/r.bmf"
+expect_rc 0 "run --bmf"
+run "$MCPI" -e 'local t = mcpi.json.decode(io.open(arg[1]):read("*a")); print(t["c.scalar/N=10000"].latency.value > 0, t["c.simd/N=10000"].speedup ~= nil, t["c.scalar/N=10000"].speedup == nil)' "$tmp/r.bmf"
+expect_out '^true	true	true$' "run --bmf: a benchmark per point, speedup for non-baselines"
+run "$MCPI" run c.scalar --bmf /nonexistent/dir/r.bmf
+expect_rc 2 "run --bmf unwritable"
+expect_err "--bmf: cannot write '/nonexistent/dir/r\.bmf'" "run --bmf unwritable message"
+run "$MCPI" run c.scalar --bmf
+expect_rc 2 "run --bmf without a value"
+expect_err "--bmf needs a value" "run --bmf without a value message"
+run "$MCPI" -e 'mcpi.sweep{kernels = {"c.scalar"}, n = 10, bmf = 5}'
+expect_rc 1 "sweep{bmf = 5}"
+expect_err "sweep: bmf must be a file name, got number" "sweep{bmf = 5} message"
+
 finish
