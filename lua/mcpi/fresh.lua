@@ -189,8 +189,10 @@ local function run_child(exe, job, timeout, by_key, h)
 end
 
 --- Measure plan points across K fresh processes (one after another).
--- hooks come from the sweep: hooks.row(point, row) records a
--- repetition, hooks.first(point, rec), hooks.fail(kernel, n, msg).
+-- hooks come from the sweep: hooks.row(point, row) records a repetition,
+-- hooks.fail(kernel, n, msg) a kernel that raised (it is left out of later
+-- processes), hooks.lost(msg) a process that died or misbehaved. Ctrl-C
+-- stops the child at work and raises the interruption.
 function M.run(points, s, K, hooks)
   if #points == 0 then return end
   local exe, err = M.exe()

@@ -8,20 +8,20 @@ run "$MCPI" compare --help
 expect_rc 0 "compare --help"
 expect_out 'Mann-Whitney U' "help names the test"
 
-# Two runs of the same kernels. This machine is shared (a median moved 2x
-# between two runs under load 3 on 2 cores), so the threshold is a 2.5x
-# slow-down; the regression below is about 7x (c.scalar against c.avx512)
-# or 4.4x (c.avx2).
+# Two runs of the same kernels. The development machine is shared (medians
+# moved 2-3x between two runs under load 3-4 on 2 cores), so the threshold
+# is a 5x slow-down here; the Lua tests check the default 5% on synthetic
+# data, and the regression below sets its threshold from its own speed-up.
 "$MCPI" run c.scalar c.simd -n 1e5,1e6 --reps 8 --quiet --json "$tmp/a.json" >/dev/null 2>&1
 "$MCPI" run c.scalar c.simd -n 1e5,1e6 --reps 8 --quiet --json "$tmp/b.json" >/dev/null 2>&1
-run "$MCPI" compare "$tmp/a.json" "$tmp/b.json" --threshold 150 --json "$tmp/c.json" --csv "$tmp/c.csv" --bmf "$tmp/c.bmf"
+run "$MCPI" compare "$tmp/a.json" "$tmp/b.json" --threshold 400 --json "$tmp/c.json" --csv "$tmp/c.csv" --bmf "$tmp/c.bmf"
 expect_rc 0 "same kernels twice"
 expect_out '^c\.simd +1e6 +8/8 ' "a line per point"
 expect_out 'geometric mean of ratios: c\.scalar [0-9.]+x \(2 pts\), c\.simd [0-9.]+x \(2 pts\); overall [0-9.]+x over 4 points' "geometric means"
 expect_out '^no regression \(4 points compared\)' "verdict"
 expect_out 'HITS' "hits column"
 run "$MCPI" -e 'local t = mcpi.json.decode(io.open(arg[1]):read("*a")); print(t.schema, #t.points, t.exit_code, t.threshold_pct)' "$tmp/c.json"
-expect_out '^mcpi-compare/1	4	0	150$' "--json file"
+expect_out '^mcpi-compare/1	4	0	400$' "--json file"
 run head -1 "$tmp/c.csv"
 expect_out '^kernel,n,old_reps,new_reps,old_seconds,new_seconds,ratio,ratio_lo,ratio_hi,p_value' "--csv header"
 run "$MCPI" -e 'local t = mcpi.json.decode(io.open(arg[1]):read("*a")); local b = t["c.simd/N=1e6"]; print(b.latency.value > 0, b.latency.lower_value <= b.latency.value, b.latency.value <= b.latency.upper_value, b.speedup.value > 1)' "$tmp/c.bmf"
@@ -33,7 +33,7 @@ expect_rc 0 ".jsonl against its .json"
 expect_out 'no change' ".jsonl: no change"
 
 # --kernel keeps one kernel
-run "$MCPI" compare "$tmp/a.json" "$tmp/b.json" --kernel c.simd --threshold 150
+run "$MCPI" compare "$tmp/a.json" "$tmp/b.json" --kernel c.simd --threshold 400
 expect_rc 0 "--kernel"
 if printf '%s' "$out" | grep -q '^c\.scalar '; then fail "--kernel c.simd still shows c.scalar"; else pass; fi
 
@@ -99,7 +99,7 @@ bad "--kernel: |kernel 'c.nope' is in neither run" "$tmp/a.json" "$tmp/b.json" -
 bad "--json needs a file name" "$tmp/a.json" "$tmp/b.json" --json=
 bad "unknown option '--treshold' \(did you mean '--threshold'\?" "$tmp/a.json" "$tmp/b.json" --treshold 5
 # an output file that cannot be written: the comparison still prints, exit 1
-run "$MCPI" compare "$tmp/a.json" "$tmp/b.json" --threshold 150 --json /nonexistent/dir/c.json
+run "$MCPI" compare "$tmp/a.json" "$tmp/b.json" --threshold 400 --json /nonexistent/dir/c.json
 expect_rc 1 "unwritable --json"
 expect_err "cannot write '/nonexistent/dir/c.json'" "unwritable --json message"
 
