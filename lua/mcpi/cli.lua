@@ -383,6 +383,10 @@ end
 
 local OPTIONS = { "-e", "-j", "-O", "-h", "--help", "-v", "--version", "-" }
 
+--- The -O and -jon/-joff/-jflush options mcpi was started with, in order
+-- (fresh processes are started with the same).
+M.jit_args = {}
+
 --- Entry point: argv[0] is the program, argv[1..] its arguments. Returns the
 -- exit code, or a chunk and its argument list for the host to call.
 function M.main(argv)
@@ -396,8 +400,11 @@ function M.main(argv)
         opt = argv[i] or util.usage("-j needs an argument, e.g. -jv or -jdump (see 'mcpi help -j')")
       end
       jit_cmd(opt)
+      -- fresh processes (mcpi.fresh) get the JIT's state, not its output
+      if opt == "on" or opt == "off" or opt == "flush" then M.jit_args[#M.jit_args + 1] = "-j" .. opt end
     elseif a:sub(1, 2) == "-O" then
       jit_opt(a:sub(3))
+      M.jit_args[#M.jit_args + 1] = a
     elseif a == "-h" or a == "--help" then
       stdout:write(usage_text())
       return 0

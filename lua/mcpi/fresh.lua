@@ -167,8 +167,11 @@ end
 -- h.failed(kernel, n, msg) take its lines. Raises on a fault or interruption
 -- (the child is stopped first).
 local function run_child(exe, job, timeout, by_key, h)
+  local argv = { exe }
+  for _, a in ipairs(require("mcpi.cli").jit_args) do argv[#argv + 1] = a end
+  argv[#argv + 1], argv[#argv + 2] = "-e", "require('mcpi.fresh').child()"
   local w = require("mcpi.worker").new{ name = format("fresh process %d", job.process),
-    command = { exe, "-e", "require('mcpi.fresh').child()" }, start_timeout = M.LINE_TIMEOUT }
+    command = argv, start_timeout = M.LINE_TIMEOUT }
   local ok, err = pcall(function()
     w:start()
     local msg = json.encode(job) .. "\n"

@@ -23,6 +23,15 @@ run "$MCPI" script tests/data/check_processes.lua "$tmp/p3.jsonl" 3
 expect_out '^ok$' "the .jsonl holds the same rows"
 if orphans; then fail "a fresh process outlived its run"; else pass; fi
 
+# LuaJIT's state options reach the fresh processes: -joff leaves lua.philox
+# uncompiled there (no trace at the first call)
+for o in "" -joff; do
+    run "$MCPI" $o run lua.philox -n 1e4 --processes 2 --reps 2 --quiet --json "$tmp/j.json"
+    run "$MCPI" -e 'print(mcpi.load(arg[1]).summary[1].jit_traces_first)' "$tmp/j.json"
+    if [ -z "$o" ]; then expect_out '^[1-9]' "JIT on: traces in the fresh process"
+    else expect_out '^0$' "-joff: no trace in the fresh process"; fi
+done
+
 # Ctrl-C: the child in progress is stopped, finished rows are kept, exit 130
 interrupt_after 2 "$MCPI" run lua.philox -n 3e7 --processes 4 --reps 400 --jsonl "$tmp/int.jsonl" --json "$tmp/int.json"
 expect_rc 130 "Ctrl-C during fresh processes"
