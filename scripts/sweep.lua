@@ -13,6 +13,7 @@ ffi.C.mkdir("results", 493)  -- 0755; an existing folder is fine
 local spec = require("mcpi.runcmd").parse(arg, 1, {
   cmd = "sweep.lua",
   kernels_optional = true,
+  processes_zero = true,  -- --processes 0: every kernel in this one process
   defaults = {
     n = mcpi.logspace(1, 9),
     budget = 60,
@@ -23,7 +24,8 @@ local spec = require("mcpi.runcmd").parse(arg, 1, {
 })
 if not spec then
   io.write("usage: mcpi script scripts/sweep.lua [KERNEL...] [options of 'mcpi run']\n",
-    "default: every available kernel, --n-range 1:9, --budget 60, results/sweep.{json,jsonl,csv}\n")
+    "default: every available kernel, --n-range 1:9, --budget 60, results/sweep.{json,jsonl,csv},\n",
+    "lua.* kernels in fresh processes (--processes auto; --processes 0: all in this process)\n")
   return
 end
 
@@ -31,6 +33,24 @@ end
 if not spec.baseline then
   for _, k in ipairs(spec.kernels or mcpi.kernels.names()) do
     if k == "lua.interp" then spec.baseline = k end
+  end
+end
+
+-- Traced Lua kernels run in fresh processes: where LuaJIT places a trace's
+-- machine code differs between processes and changes its speed, so one
+-- process is one draw. The plan picks how many (auto) within the budget;
+-- the lua.* kernels (the no-JIT baseline among them, so their speed-ups stay
+-- paired) share the processes, the C kernels run here.
+if spec.processes == 0 then
+  spec.processes = nil
+else
+  local lua_kernels = {}
+  for _, k in ipairs(spec.kernels) do
+    if k:match("^lua%.") and mcpi.kernels.get(k).available() then lua_kernels[#lua_kernels + 1] = k end
+  end
+  if #lua_kernels > 0 then
+    spec.processes = spec.processes or "auto"
+    spec.process_kernels = lua_kernels
   end
 end
 

@@ -62,6 +62,8 @@ end
 -- its profile even when a script ends with os.exit.
 local function exit_closing(code, close)
   if close == nil then close = true end
+  local kernels = package.loaded["mcpi.kernels"]
+  if kernels then pcall(kernels.stop_all) end  -- workers quit before the exit
   return exit(code, close)
 end
 
@@ -204,9 +206,9 @@ M.command("list", {
     stdout:write(format("%-" .. w .. "s  %-7s  %-10s  %-11s  %s\n",
       "KERNEL", "BACKEND", "STREAM", "AVAILABLE", "DESCRIPTION"))
     for _, k in ipairs(list) do
+      local why = k.why and (" [" .. tostring(k.why) .. (k.hint and ("; to enable: " .. tostring(k.hint)) or "") .. "]")
       stdout:write(format("%-" .. w .. "s  %-7s  %-10s  %-11s  %s%s\n", k.name, k.backend,
-        k.stream, k.available and "yes" or "no", k.description,
-        k.why and (" [" .. k.why .. "]") or ""))
+        k.stream, k.available and "yes" or "no", k.description, why or ""))
     end
     return 0
   end,
@@ -231,8 +233,9 @@ M.command("version", {
 })
 
 -- Commands that live in other modules register themselves when loaded.
-local external = { run = "mcpi.runcmd", plot = "mcpi.plot", report = "mcpi.report" }
-local external_order = { "run", "plot", "report" }
+local external = { run = "mcpi.runcmd", plot = "mcpi.plot", report = "mcpi.report",
+  compare = "mcpi.compare" }
+local external_order = { "run", "plot", "report", "compare" }
 
 -- Load the module behind an external command. A module that is not in this
 -- build makes the command unknown; one that is there but fails to load is a
@@ -380,6 +383,10 @@ end
 
 local OPTIONS = { "-e", "-j", "-O", "-h", "--help", "-v", "--version", "-" }
 
+--- The -O and -jon/-joff/-jflush options mcpi was started with, in order
+-- (fresh processes are started with the same).
+M.jit_args = {}
+
 --- Entry point: argv[0] is the program, argv[1..] its arguments. Returns the
 -- exit code, or a chunk and its argument list for the host to call.
 function M.main(argv)
@@ -393,8 +400,11 @@ function M.main(argv)
         opt = argv[i] or util.usage("-j needs an argument, e.g. -jv or -jdump (see 'mcpi help -j')")
       end
       jit_cmd(opt)
+      -- fresh processes (mcpi.fresh) get the JIT's state, not its output
+      if opt == "on" or opt == "off" or opt == "flush" then M.jit_args[#M.jit_args + 1] = "-j" .. opt end
     elseif a:sub(1, 2) == "-O" then
       jit_opt(a:sub(3))
+      M.jit_args[#M.jit_args + 1] = a
     elseif a == "-h" or a == "--help" then
       stdout:write(usage_text())
       return 0

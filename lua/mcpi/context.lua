@@ -92,7 +92,8 @@ end
 
 --- The context block: date (UTC, ISO 8601), host, cpu_model,
 -- cpu_flags_used, cores, luajit, jit (on/off and CPU features LuaJIT uses),
--- compiler, cflags, mcpi_version, git_commit, command_line,
+-- compiler, cflags, mcpi_version, git_commit, command_line, load_avg_1m
+-- (the 1-minute load average when measuring began),
 -- clock_resolution_ns and the overhead_*_ns figures. extra (optional) is
 -- merged in (e.g. {command_line = ...}).
 function M.collect(extra)
@@ -113,6 +114,7 @@ function M.collect(extra)
     mcpi_version = ffi.string(C.mcpi_build_version()),
     git_commit = ffi.string(C.mcpi_build_commit()),
     command_line = command_line(),
+    load_avg_1m = tonumber(read_first("/proc/loadavg", "^(%S+)") or ""),
     clock_resolution_ns = o.clock_resolution,
     overhead_ffi_call_ns = o.ffi_call,
     overhead_lua_call_ns = o.lua_call,

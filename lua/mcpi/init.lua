@@ -32,6 +32,9 @@ local lazy = {
   report = "mcpi.report",
   svg = "mcpi.svg",
   philox = "mcpi.philox",
+  paired = "mcpi.paired",
+  bmf = "mcpi.bmf",
+  compare = { "mcpi.compare", "compare" },
 }
 
 setmetatable(M, {

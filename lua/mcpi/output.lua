@@ -8,7 +8,7 @@ local rep = string.rep
 local M = {}
 
 --- Field order of repetition rows (the JSON and CSV write these first).
-M.REP_FIELDS = { "row", "kernel", "stream", "n", "seed", "rep", "threads", "hits",
+M.REP_FIELDS = { "row", "kernel", "stream", "n", "seed", "rep", "process", "threads", "hits",
   "estimate", "abs_err", "rel_accuracy", "std_err", "z", "seconds", "ns_per_sample",
   "samples_per_s", "calls", "outlier", "jit_traces", "jit_aborts", "jit_started", "jit_first" }
 
@@ -18,7 +18,9 @@ M.SUMMARY_FIELDS = { "row", "kernel", "stream", "n", "threads", "reps", "seed",
   "seconds_mad", "seconds_ci_lo", "seconds_ci_hi", "outliers", "ns_per_sample_median",
   "samples_per_s_median", "estimate_median", "abs_err_median", "rms_err", "rms_err_ci_lo",
   "rms_err_ci_hi", "sigma_theory", "first_seconds", "jit_traces_first", "jit_aborts_first",
-  "jit_traces_steady", "jit_aborts_steady", "partial" }
+  "jit_traces_steady", "jit_aborts_steady", "partial", "baseline", "speedup", "speedup_lo",
+  "speedup_hi", "speedup_pairs", "processes", "seconds_process_median", "seconds_process_min",
+  "seconds_process_max" }
 
 --- Field order of fit entries.
 M.FIT_FIELDS = { "kernel", "metric", "a", "b", "r2", "n_points", "n_min", "n_max" }
@@ -108,25 +110,29 @@ function M.table(summary, opts)
     if s.kernel == base then base_t[s.n] = s.seconds_median end
   end
   local header = { "KERNEL", "N", "REPS", "TIME", "95% CI", "NS/SAMPLE", "SAMPLES/S",
-    "VS " .. base, "|ERR| MED", "RMS ERR", "SIGMA", "OUTL" }
+    "VS " .. base, "VS 95% CI", "|ERR| MED", "RMS ERR", "SIGMA", "OUTL" }
   local rows = {}
   for _, s in ipairs(summary) do
     local t = s.seconds_median
     local u = finite(t) and unit_of(t) or "s"
-    local rel = "-"
+    local rel, relci = "-", "-"
     local bt = base_t[s.n]
-    if finite(bt) and finite(t) and t > 0 then rel = format("%.2fx", bt / t) end
+    if s.baseline == base and finite(s.speedup) then
+      -- the paired ratio (sweep rows): baseline median / this median over pairs
+      rel = format("%.2fx", s.speedup)
+      if s.kernel ~= base and finite(s.speedup_lo) then relci = format("%.2f-%.2f", s.speedup_lo, s.speedup_hi) end
+    elseif finite(bt) and finite(t) and t > 0 then rel = format("%.2fx", bt / t) end
     rows[#rows + 1] = {
       s.kernel, M.count(s.n), tostring(s.reps or "-") .. (s.partial and "*" or ""),
       M.time(t),
       finite(s.seconds_ci_lo) and format("%s-%s %s", time_in(s.seconds_ci_lo, u), time_in(s.seconds_ci_hi, u), u) or "-",
       finite(s.ns_per_sample_median) and format("%.3f", s.ns_per_sample_median) or "-",
-      M.rate(s.samples_per_s_median), rel,
+      M.rate(s.samples_per_s_median), rel, relci,
       sci(s.abs_err_median), sci(s.rms_err), sci(s.sigma_theory),
       tostring(s.outliers or 0),
     }
   end
-  local text = M.columns(header, rows, { false, true, true, true, true, true, true, true, true, true, true, true })
+  local text = M.columns(header, rows, { false, true, true, true, true, true, true, true, true, true, true, true, true })
   return text
 end
 

@@ -214,6 +214,7 @@ function M.html(t, opts)
   context_html(t.context, out)
   out[#out + 1] = '<h2 id="summary">Summary</h2>'
   summary_html(S, out)
+  out[#out + 1] = require("mcpi.paired").html(t.summary or t.results, esc)
   out[#out + 1] = '<h2 id="fits">Fits</h2>'
   fits_html(t, out)
   out[#out + 1] = '<h2 id="charts">Charts</h2>'

@@ -17,8 +17,8 @@ M.MAX_BUDGET = 7 * 86400
 local OPTIONS = {
   ["-n"] = "list", ["--n-range"] = "range", ["--reps"] = "reps", ["--seed"] = "seed",
   ["--threads"] = "threads", ["--budget"] = "budget", ["--json"] = "file",
-  ["--csv"] = "file", ["--jsonl"] = "file", ["--baseline"] = "kernel",
-  ["--warmup"] = "warmup", ["--quiet"] = "flag", ["--no-progress"] = "flag",
+  ["--csv"] = "file", ["--jsonl"] = "file", ["--bmf"] = "file", ["--baseline"] = "kernel",
+  ["--warmup"] = "warmup", ["--processes"] = "processes", ["--quiet"] = "flag", ["--no-progress"] = "flag",
   ["--progress"] = "flag", ["-h"] = "help", ["--help"] = "help",
 }
 
@@ -127,6 +127,13 @@ function M.parse(argv, i, opts)
           spec[key:sub(3)] = val
         elseif kind == "kernel" then
           spec.baseline = val
+        elseif kind == "processes" then
+          local mx = require("mcpi.fresh").MAX
+          local v, why = whole(val, 0, mx)
+          if val == "auto" then v = "auto" end
+          if v == 0 and not opts.processes_zero then v, why = nil, "0 is below 1" end
+          if not v then fail(cmd, format("--processes: %s (give 1..%d fresh processes, or auto)", why, mx)) end
+          spec.processes = v
         end
       end
     else
@@ -164,11 +171,15 @@ function M.parse(argv, i, opts)
     end
   end
   if not got_n and not spec.n then spec.n = { 1000000 } end
+  if spec.processes and spec.reps and spec.processes ~= "auto" and spec.reps < spec.processes then
+    fail(cmd, format("--reps %d is below --processes %d: each process needs at least one repetition",
+      spec.reps, spec.processes))
+  end
   if spec.json and not spec.jsonl then
     spec.jsonl = spec.json:gsub("%.json$", "") .. ".jsonl"
   end
   -- Find an unwritable output before measuring, not after.
-  for _, f in ipairs{ "json", "csv", "jsonl" } do
+  for _, f in ipairs{ "json", "csv", "jsonl", "bmf" } do
     local path = spec[f]
     if path then
       local dir = path:match("^(.*)/[^/]*$") or "."
@@ -204,7 +215,13 @@ options:
                      to F's .jsonl as they finish
   --jsonl F          stream finished rows to F (one JSON object per line)
   --csv F            write every row as CSV to F
+  --bmf F            write the summary in Bencher Metric Format to F (latency
+                     in ns and throughput, each with its 95% CI as bounds;
+                     speedup against the baseline with its paired CI)
   --baseline K       kernel the VS column compares with (default: the first)
+  --processes K      spread each point's repetitions over K fresh mcpi
+                     processes (auto: the plan picks K within the budget);
+                     rows carry `process`, the CI resamples processes first
   --quiet            no plan or notes on stderr
   --no-progress      no progress bar (it is shown only on a terminal)
 
@@ -223,6 +240,7 @@ function M.main(argv, i)
   for j = 1, #argv do parts[#parts + 1] = argv[j] end
   spec.context = { command_line = concat(parts, " ") }
   local res = require("mcpi.sweep").run(spec)
+  require("mcpi.kernels").stop_all()
   res:print()
   local code = 0
   if #res.failures > 0 then

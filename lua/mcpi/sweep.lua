@@ -17,6 +17,7 @@ local stats = require "mcpi.stats"
 local json = require "mcpi.json"
 local output = require "mcpi.output"
 local results = require "mcpi.results"
+local paired = require "mcpi.paired"
 
 local type, ipairs, pairs, tostring, tonumber, format = type, ipairs, pairs, tostring, tonumber, string.format
 local floor, ceil, max, min, huge, log10 = math.floor, math.ceil, math.max, math.min, math.huge, math.log10
@@ -39,6 +40,12 @@ M.WARMUP_MAX_CALL = 1         -- seconds: no warm-up beyond a kernel's first N a
 -- compiled), and one warm-up call leaves its first repetitions interpreted.
 M.WARMUP_MIN_TIME = 0.02
 M.WARMUP_MAX_EXTRA = 1000
+M.PROCESS_START = 0.05        -- seconds to start a fresh process (mcpi.fresh) and load the library
+-- Kernels that can time out (workers) are given TIMEOUT_FACTOR times the
+-- predicted time of a call (at least their own floor, mcpi.worker's 60 s by
+-- default); while probing, before any prediction, only that floor.
+M.TIMEOUT_FACTOR = 10
+M.PROBE_TIMEOUT = 1
 
 local function now() return tonumber(clock_ns()) / 1e9 end
 
@@ -71,8 +78,8 @@ end
 
 local KNOWN = { kernels = true, n = true, reps = true, min_reps = true, max_reps = true,
   warmup = true, seed = true, threads = true, budget = true, point_time = true, jsonl = true,
-  json = true, csv = true, progress = true, quiet = true, baseline = true, resamples = true,
-  context = true, decorate = true }
+  json = true, csv = true, bmf = true, progress = true, quiet = true, baseline = true, resamples = true,
+  context = true, decorate = true, processes = true, process_kernels = true }
 
 local function num_ok(v, lo, hi, whole)
   return type(v) == "number" and v == v and v >= lo and v <= hi and (not whole or v % 1 == 0)
@@ -113,9 +120,12 @@ function M.check(spec)
     if not k then return nil, "sweep: " .. err end
     if not seen[name] then
       seen[name] = true
-      local ok, why = k.available()
+      local ok, why, hint = k.available()
       if ok then s.kernels[#s.kernels + 1] = name
-      else s.unavailable[#s.unavailable + 1] = { kernel = name, why = why or "unavailable" } end
+      else
+        s.unavailable[#s.unavailable + 1] = { kernel = name, why = (why or "unavailable")
+          .. (hint and format("; to enable: %s", hint) or "") }
+      end
     end
   end
   local ns = spec.n
@@ -171,7 +181,7 @@ function M.check(spec)
   if not num_ok(s.point_time, 1e-6, M.MAX_BUDGET) then
     return nil, "sweep: point_time must be a number of seconds > 0"
   end
-  for _, f in ipairs{ "jsonl", "json", "csv" } do
+  for _, f in ipairs{ "jsonl", "json", "csv", "bmf" } do
     if spec[f] ~= nil and (type(spec[f]) ~= "string" or spec[f] == "") then
       return nil, format("sweep: %s must be a file name, got %s", f, type(spec[f]) == "string" and "''" or type(spec[f]))
     end
@@ -202,8 +212,13 @@ function M.check(spec)
   if spec.context ~= nil and type(spec.context) ~= "table" then
     return nil, "sweep: context must be a table of extra context fields"
   end
+  if spec.processes ~= nil or spec.process_kernels ~= nil then
+    local err = require("mcpi.fresh").check_spec(spec, s)
+    if err then return nil, err end
+  end
   return s
 end
+
 
 -- -- Probe and plan -----------------------------------------------------------------
 
@@ -216,7 +231,7 @@ local function probe(name, s, limit)
   local n = 10
   local nmax = s.n[#s.n]
   while true do
-    local rec = f{ n = n, seed = s.seed, threads = s.threads }
+    local rec = f{ n = n, seed = s.seed, threads = s.threads, timeout = M.PROBE_TIMEOUT }
     pts[#pts + 1] = { n = n, t = rec.seconds }
     if rec.seconds >= 0.02 or n >= nmax or now() - t_start > limit then break end
     n = n * 10
@@ -225,7 +240,7 @@ local function probe(name, s, limit)
   -- better of two calls there as the per-sample cost (noise only adds time).
   local last = pts[#pts]
   if #pts >= 2 then
-    local again = f{ n = last.n, seed = s.seed, threads = s.threads }
+    local again = f{ n = last.n, seed = s.seed, threads = s.threads, timeout = M.PROBE_TIMEOUT }
     last.t = min(last.t, again.seconds)
   end
   local fixed = #pts >= 2 and pts[1].t or 0
@@ -252,17 +267,21 @@ function M.plan(s, models, spent)
         first_cost = call < min_t and call + 1.2 * min_t or 0,
         -- warm-up where it is cheap, and always at a kernel's first N (where
         -- it compiles); a kernel is warm by the time one call takes seconds
-        warmup = (i == 1 or call <= M.WARMUP_MAX_CALL) and s.warmup or 0 }
+        warmup = (i == 1 or call <= M.WARMUP_MAX_CALL) and s.warmup or 0,
+        -- fresh processes (mcpi.fresh): each warms up, each needs a repetition
+        procs = s.proc_set and s.proc_set[k] and s.processes_k or 1 }
     end
   end
   local min_reps = s.reps or s.min_reps
   local function cost(p, reps)
-    return p.first_cost + (p.warmup + reps) * p.rep_cost + M.PER_POINT_OVERHEAD
-      + (p.warmup > 0 and p.rep_cost < M.WARMUP_MIN_TIME and M.WARMUP_MIN_TIME or 0)
+    reps = max(reps, p.procs)
+    return p.procs * (p.first_cost + p.warmup * p.rep_cost
+      + (p.warmup > 0 and p.rep_cost < M.WARMUP_MIN_TIME and M.WARMUP_MIN_TIME or 0))
+      + reps * p.rep_cost + M.PER_POINT_OVERHEAD
   end
   local accepted, skipped = {}, {}
   if s.budget then
-    local avail = s.budget - (spent or 0)
+    local avail = s.budget - (spent or 0) - (s.proc_set and (s.processes_k or 1) * M.PROCESS_START or 0)
     local order = {}
     for i, p in ipairs(pts) do order[i] = p end
     sort(order, function(x, y)
@@ -292,7 +311,7 @@ function M.plan(s, models, spent)
       end
     end
     for _, p in ipairs(pts) do
-      if p.skip then skipped[#skipped + 1] = p else accepted[#accepted + 1] = p; p.reps = min_reps end
+      if p.skip then skipped[#skipped + 1] = p else accepted[#accepted + 1] = p; p.reps = max(min_reps, p.procs) end
     end
     if not s.reps and #accepted > 0 then
       -- Give the rest of the budget out in equal shares of time, capped at
@@ -319,10 +338,23 @@ function M.plan(s, models, spent)
       p.reps = s.reps or max(s.min_reps, min(s.max_reps, floor(s.point_time / p.rep_cost)))
     end
   end
+  if not s.reps then
+    -- an equal share per fresh process: a multiple of K, at least K
+    for _, p in ipairs(accepted) do p.reps = max(p.procs, p.reps - p.reps % p.procs) end
+  end
   local predicted = 0
   for _, p in ipairs(accepted) do p.cost = cost(p, p.reps); predicted = predicted + p.cost end
+  if s.proc_set then predicted = predicted + (s.processes_k or 1) * M.PROCESS_START end
+  local procs
+  if s.proc_set then
+    local names = {}
+    for _, k in ipairs(s.kernels) do if s.proc_set[k] then names[#names + 1] = k end end
+    procs = format("  %d fresh process%s%s for %s", s.processes_k, s.processes_k == 1 and "" or "es",
+      s.processes == "auto" and format(" (auto: the most of %s that skips no more points than one process)",
+        concat(require("mcpi.fresh").AUTO, ", ")) or "", concat(names, ", "))
+  end
   return { points = accepted, skipped = skipped, predicted = predicted, budget = s.budget,
-           probe_seconds = spent or 0 }
+           probe_seconds = spent or 0, processes = procs }
 end
 
 --- The plan as text: per kernel, the N measured with their repetitions, the
@@ -330,6 +362,7 @@ end
 function M.plan_text(plan)
   local lines = { format("plan: %d point%s, predicted %s%s", #plan.points, #plan.points == 1 and "" or "s", output.time(plan.predicted + plan.probe_seconds),
     plan.budget and format(" of a %s budget", output.time(plan.budget)) or "") }
+  if plan.processes then lines[#lines + 1] = plan.processes end
   local by, order = {}, {}
   local function slot(k)
     if not by[k] then by[k] = { ran = {}, skip = {} }; order[#order + 1] = k end
@@ -421,6 +454,27 @@ local function append(state, row, order)
   state.written = #state.rows_out
 end
 
+-- Summary rows of the points of one N (speed-ups against the baseline from
+-- their paired repetitions), appended to the results and the .jsonl.
+local function summarize_group(state, s, pts)
+  local srows, runs = {}, {}
+  for _, p in ipairs(pts) do
+    if #p.runs > 0 then
+      local srow = M.summary_row(p.runs, p.first or p.runs[1], s)
+      if #p.runs < p.reps then srow.partial = true end
+      p.summarized = true
+      srows[#srows + 1], runs[p.kernel] = srow, p.runs
+    end
+    state.done_cost = state.done_cost + M.PER_POINT_OVERHEAD
+  end
+  paired.annotate(srows, runs, s.baseline or s.kernels[1], s)
+  for _, srow in ipairs(srows) do
+    state.summary[#state.summary + 1] = srow
+    append(state, srow, output.SUMMARY_FIELDS)
+  end
+end
+
+
 local function body(s, state)
   local limit = s.budget and min(2, 0.05 * s.budget) or 2
   local models, live = {}, {}
@@ -437,7 +491,15 @@ local function body(s, state)
     end
   end
   s.kernels = live
-  local plan = M.plan(s, models, now() - state.t0)
+  local plan
+  if s.processes == "auto" then
+    s.processes_k, plan = require("mcpi.fresh").choose(function(K)
+      s.processes_k = K
+      return M.plan(s, models, now() - state.t0)
+    end)
+  else
+    plan = M.plan(s, models, now() - state.t0)
+  end
   state.plan = plan
   state.predicted = plan.predicted
   state.t0_run = now()
@@ -460,9 +522,11 @@ local function body(s, state)
   end
   local by_n, ns = {}, {}
   for _, p in ipairs(plan.points) do
-    if not by_n[p.n] then by_n[p.n] = {}; ns[#ns + 1] = p.n end
-    local t = by_n[p.n]
-    t[#t + 1] = p
+    if not (s.proc_set and s.proc_set[p.kernel]) then
+      if not by_n[p.n] then by_n[p.n] = {}; ns[#ns + 1] = p.n end
+      local t = by_n[p.n]
+      t[#t + 1] = p
+    end
   end
   sort(ns)
   local failed = {}
@@ -488,7 +552,7 @@ local function body(s, state)
       maxr = max(maxr, p.reps)
     end
     local function measure_one(p, seed)
-      local req = { n = p.n, seed = seed, threads = s.threads }
+      local req = { n = p.n, seed = seed, threads = s.threads, timeout = M.TIMEOUT_FACTOR * p.call }
       local ok, rec = pcall(fns[p.kernel], req)
       if not ok then
         if is_interrupt(rec) then error(rec, 0) end
@@ -541,20 +605,22 @@ local function body(s, state)
         end
       end
     end
-    for _, p in ipairs(pts) do
-      if #p.runs > 0 then
-        local srow = M.summary_row(p.runs, p.first or p.runs[1], s)
-        if #p.runs < p.reps then srow.partial = true end
-        p.summarized = true
-        state.summary[#state.summary + 1] = srow
-        append(state, srow, output.SUMMARY_FIELDS)
-      end
-      done_points = done_points + 1
-      state.done_cost = state.done_cost + M.PER_POINT_OVERHEAD
-    end
+    summarize_group(state, s, pts)
+    done_points = done_points + #pts
     state.points_done = state.points_done or {}
     for _, p in ipairs(pts) do state.points_done[#state.points_done + 1] = p end
     state.current = nil
+  end
+  require("mcpi.fresh").sweep_points(plan, s, failed, {
+    append = function(row, order) append(state, row, order) end,
+    note = function(msg) note(state, msg) end,
+    progress = function(label) if state.bar then progress(state, label) end end,
+    summarize = function(pts) summarize_group(state, s, pts) end,
+    state = state,
+  })
+  if s.proc_set then
+    -- kernels in fresh processes and kernels here pair only within each group
+    paired.annotate_all(state.summary, state.rows, s.baseline or s.kernels[1], s)
   end
 end
 
@@ -563,14 +629,25 @@ end
 local function partial_summaries(state, s)
   local plan = state.plan
   if not plan then return end
+  local srows, runs = {}, {}
   for _, p in ipairs(plan.points) do
     if p.runs and #p.runs > 0 and not p.summarized then
       local srow = M.summary_row(p.runs, p.first or p.runs[1], s)
       srow.partial = true
       p.summarized = true
-      state.summary[#state.summary + 1] = srow
-      append(state, srow, output.SUMMARY_FIELDS)
+      srows[#srows + 1] = srow
+      runs[p.n] = runs[p.n] or {}
+      runs[p.n][p.kernel] = p.runs
     end
+  end
+  for n, r in pairs(runs) do
+    local at = {}
+    for _, srow in ipairs(srows) do if srow.n == n then at[#at + 1] = srow end end
+    paired.annotate(at, r, s.baseline or s.kernels[1], s)
+  end
+  for _, srow in ipairs(srows) do
+    state.summary[#state.summary + 1] = srow
+    append(state, srow, output.SUMMARY_FIELDS)
   end
 end
 
@@ -578,7 +655,7 @@ end
 -- optional reps (fixed; default adaptive between min_reps 3 and max_reps 30),
 -- warmup (1), seed (1), threads, budget (seconds; points that do not fit are
 -- skipped), point_time (target seconds per point without a budget, 0.25),
--- jsonl/json/csv (file names), progress (default: stderr is a terminal),
+-- jsonl/json/csv/bmf (file names; bmf: Bencher Metric Format), progress (default: stderr is a terminal),
 -- quiet (no plan or notes on stderr), baseline (kernel for the VS column),
 -- resamples (bootstrap, 2000), context (extra context fields), decorate
 -- (a function that wraps each kernel's measured function: a user decorator
@@ -608,11 +685,20 @@ function M.run(spec)
     note(state, "no available kernel to measure")
   end
 
+  -- Kernels with a backend to start (workers) start on first use; those this
+  -- sweep started are stopped when it ends, however it ends.
+  local kernels = require "mcpi.kernels"
+  local measured, running = { unpack(s.kernels) }, {}
+  for _, name in ipairs(kernels.started()) do running[name] = true end
   local ok, berr = true, nil
   if #s.kernels > 0 then ok, berr = pcall(body, s, state) end
   -- A SIGINT hook may still be armed if the interruption came through a
   -- kernel's status code: clear it before doing the bookkeeping.
   pcall(debug.sethook)
+  context.kernels = kernels.context(measured)
+  for _, name in ipairs(measured) do
+    if not running[name] then pcall(kernels.find(name).stop) end
+  end
   local interrupted = not ok and is_interrupt(berr)
   progress_clear(state)
 
@@ -646,6 +732,10 @@ function M.run(spec)
     end
     if s.csv then
       local wok, werr = res:csv(s.csv)
+      if not wok then res.errors[#res.errors + 1] = werr end
+    end
+    if s.bmf then
+      local wok, werr = require("mcpi.bmf").write(res.summary, s.bmf)
       if not wok then res.errors[#res.errors + 1] = werr end
     end
     return res
