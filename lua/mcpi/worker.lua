@@ -80,7 +80,7 @@ function Worker:kill(grace)
   local p = self.proc
   if not p then return end
   self.tail = self:last_stderr()
-  self.proc, self.info = nil, nil
+  self.proc, self.info, self.busy = nil, nil, nil
   C.mcpi_proc_stop(p, grace or 0.2)
   self.status = C.mcpi_proc_status(p, 0)
   ffi.gc(p, nil)
@@ -146,6 +146,7 @@ end
 -- info that goes into results.context.kernels[name] (the handshake's fields
 -- and the command). Raises one line on any fault.
 function Worker:start()
+  if self.busy then self:kill() end  -- interrupted mid-exchange: state unknown
   if self.proc then return self.info end
   local n = #self.argv
   local argv = ffi.new("const char *[?]", n + 1)
@@ -159,13 +160,14 @@ function Worker:start()
       cstr(C.mcpi_proc_strerrno(err[0]))), 0)
   end
   self.proc, self.tail, self.pid = ffi.gc(p, C.mcpi_proc_free), nil, C.mcpi_proc_pid(p)
+  self.busy = true
   local h = self:read_json(self.start_timeout, "before its handshake")
   check_handshake(self, h)
   local info = {}
   for k, v in pairs(h) do info[k] = v end
   info.command = concat(self.argv, " ")
   info.pid = self.pid
-  self.info = info
+  self.info, self.busy = info, nil
   return info
 end
 
@@ -174,6 +176,7 @@ end
 function Worker:stop()
   local p = self.proc
   if not p then return end
+  if self.busy then return self:kill() end  -- mid-call: it would not read a quit
   local q = '{"op":"quit"}\n'
   C.mcpi_proc_write(p, q, #q)
   self:kill(M.STOP_GRACE)
@@ -200,7 +203,7 @@ end
 -- the worker's own time for the `calls` calls}. opts.timeout: seconds the
 -- caller waits (at least self.timeout is given); nil waits without limit.
 function Worker:call(n, seed, threads, calls, opts)
-  if not self.proc then self:start() end
+  if self.busy or not self.proc then self:start() end
   if U64(n) > N_MAX then
     error(format("%s: n must be <= 2^53 for a worker, got %s", self.name, util.u64str(U64(n))), 0)
   end
@@ -209,11 +212,15 @@ function Worker:call(n, seed, threads, calls, opts)
   local doing = format("when asked to count n=%s seed=%s calls=%d", nn, ss, calls)
   local msg = format('{"op":"count","n":"%s","seed":"%s","calls":%d,"threads":%s}\n', nn, ss,
     calls, threads and threads > 0 and tostring(threads) or "null")
+  -- busy until a whole reply is read: a call cut short (Ctrl-C raised in
+  -- between) leaves a reply in flight, so the next call starts afresh.
+  self.busy = true
   if C.mcpi_proc_write(self.proc, msg, #msg) ~= 0 then
     self:fail(format("%s before the request to count n=%s seed=%s", status_text(C.mcpi_proc_status(self.proc, 1)), nn, ss))
   end
   local timeout = opts and opts.timeout and max(opts.timeout, self.timeout) or -1
   local v = self:read_json(timeout, doing)
+  self.busy = nil
   if v.error ~= nil then  -- the worker stays usable
     error(format("%s: worker reports: %s", self.name, plain(v.error, 200)), 0)
   end

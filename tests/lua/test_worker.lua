@@ -299,4 +299,19 @@ T.test("a sweep gives call kernels a timeout from the plan", function()
   T.ok(last > 0 and last < 1, "from the prediction (10 x 1 us): " .. tostring(last))
 end)
 
+-- Last: after one SIGINT the host's handler falls back to the default until
+-- the next protected call, so a second one would end this test process.
+T.test("Ctrl-C while waiting for a reply: interrupted, and the next call starts afresh", function()
+  local k = fake("sigint")
+  T.eq(k.fn(1000, 4), scalar.fn(1000, 4))
+  local pid = k.worker.pid
+  local ok, err = pcall(k.fn, 1000, 5)
+  require("mcpi.capi").mcpi_signal_clear()
+  T.ok(not ok and type(err) == "table" and err.exit == 130, "interrupted: " .. tostring(err))
+  T.eq(k.fn(1000, 6), scalar.fn(1000, 6), "no stale reply read")
+  T.ok(k.worker.pid ~= pid and not alive(pid), "a fresh worker; the old one reaped")
+  kernels.stop_all()
+  no_process_left(k)
+end)
+
 T.done()

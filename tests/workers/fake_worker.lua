@@ -5,7 +5,7 @@
 -- processes with pgrep -f. Modes: ok, nohandshake, notjson, wrongproto, refuse,
 -- exit_start, wrongstream, crash, crash_seed3 (at seed 3), killed, hang, hang_seed2 (at seed 2), malformed,
 -- toomany, negative, fraction, numeric, nosecs, errreply (seed 13 only),
--- exit_after2, noisy, longline.
+-- exit_after2, noisy, longline, sigint (at seed 5: SIGINT to mcpi, then a reply).
 local cjson = require "cjson"
 local C = mcpi.capi
 local scalar = mcpi.kernels.get("c.scalar")
@@ -60,6 +60,13 @@ while true do
   elseif mode == "exit_after2" and replies == 2 then
     err:write("fake worker: leaving after 2 replies\n")
     os.exit(0)
+  elseif mode == "sigint" and seed == "5" then
+    -- Ctrl-C reaches mcpi while it waits for this reply, which then comes
+    local fh = io.open("/proc/self/stat")
+    local ppid = fh:read("*l"):match("%)%s+%S+%s+(%d+)")
+    fh:close()
+    os.execute("kill -INT " .. ppid .. "; sleep 0.2")
+    send('{"hits":"0","seconds":0}')
   elseif mode == "malformed" then
     send('{"hits": 12')
   elseif mode == "errreply" and seed == "13" then
