@@ -70,7 +70,7 @@ function Worker:last_stderr()
 end
 
 local function status_text(st)
-  if st < 0 then return "is still running" end
+  if st < 0 then return "closed its stdout" end
   if st >= 256 then return format("was killed by signal %d", st - 256) end
   return format("exited with status %d", st)
 end

@@ -222,6 +222,12 @@ T.test("a `call` kernel repeats itself; metrics.seconds is reported, wall_second
   T.eq(rec.hits, util.u64val(scalar.fn(1000, 7)))
 end)
 
+T.test("a request's timeout is checked", function()
+  T.raises("timeout must be a number of seconds > 0, got 0", measure.request, { n = 10, timeout = 0 })
+  T.raises("timeout must be a number of seconds > 0, got x", measure.request, { n = 10, timeout = "x" })
+  T.eq(measure.request{ n = 10, timeout = 2 }.timeout, 2)
+end)
+
 T.test("start/stop are idempotent, remembered, and stop_all stops them", function()
   kernels.stop_all()
   T.eq(#kernels.started(), 0)

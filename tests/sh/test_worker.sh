@@ -72,5 +72,10 @@ expect_rc 0 "list"
 expect_out '^py\.fake +py +philox +no +a peer \[fakelib is not installed; to enable: make peers PEERS=fake\]$' "list: why and hint"
 expect_out "^py\.gone +py +custom +no +no program \[no-such-program-$$ not found on PATH\]$" "list: a missing program"
 expect_out '^c\.scalar +c +philox +yes' "list: built-ins as before"
+run "$MCPI" -e "mcpi.kernels.register{ name = 'py.fake', command = { 'python3' },
+  available = function() return false, 'fakelib is not installed', 'make peers PEERS=fake' end }
+os.exit(require('mcpi.cli').main({ [0] = 'mcpi', 'run', 'py.fake' }))"
+expect_rc 2 "run: an unavailable worker kernel"
+expect_err "^mcpi: run: kernel 'py.fake' is unavailable on this machine: fakelib is not installed \(to enable: make peers PEERS=fake; see 'mcpi list'\)$" "run: why and hint"
 
 finish
