@@ -293,6 +293,15 @@ T.test("a sweep with c.scalar and a worker that hangs at rep 1: c.scalar's rows 
   T.eq(table.concat(children(), ","), "", "children")
 end)
 
+T.test("a sweep with a worker that cannot run: one note, c.scalar measured", function()
+  local k = fake("refuse")
+  local res = require("mcpi.sweep").run{ kernels = { k.name, "c.scalar" }, n = { 100 }, reps = 2, quiet = true }
+  T.eq(#res.rows, 2, "c.scalar's rows")
+  T.eq(res.failures[1], "kernel test.w_refuse failed while probing: test.w_refuse: worker cannot run: fakelib is not installed; skipped")
+  T.eq(res.context.kernels, nil, "no handshake to record")
+  T.eq(table.concat(children(), ","), "", "children")
+end)
+
 T.test("a sweep gives call kernels a timeout from the plan", function()
   local seen = {}
   kernels.register{ name = "test.tmo", call = function(n, seed, _, calls, opts)
