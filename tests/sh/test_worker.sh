@@ -62,6 +62,30 @@ run "$MCPI" -e "$REG; k.fn(1000, 5); error('boom')"
 expect_rc 1 "a script error"
 no_leftover "after a script error"
 
+# Ctrl-C on a terminal while a worker hangs: the REPL goes on, the next call
+# gets a fresh worker, and nothing is left after Ctrl-D. The worker is in its
+# own process group: the terminal's ^C reaches mcpi, which stops the worker.
+if command -v script >/dev/null 2>&1; then
+    {
+        sleep 1
+        printf "k = mcpi.kernels.register{ name = 'test.w', command = { '%s', 'script', 'tests/workers/fake_worker.lua', 'hang_seed2', '%s' } }\n" "$MCPI" "$tag-f"
+        sleep 0.4; printf 'print(k.fn(1000, 5))\n'; sleep 1
+        printf 'print(k.fn(1000, 2))\n'; sleep 1
+        printf '\003'; sleep 1
+        printf 'print("again", k.fn(1000, 5))\n'; sleep 1
+        printf '\004'; sleep 1
+    } | MCPI_HISTORY= SHELL=/bin/sh TERM=xterm script -qec "exec \"$MCPI\" repl" /dev/null >"$tmp/tty" 2>&1
+    rc=$?
+    out=$(tr -d '\r' <"$tmp/tty")
+    expect_rc 0 "terminal REPL with a worker: Ctrl-D exits 0"
+    expect_out '^806ULL$' "terminal: the worker's hits"
+    expect_out 'mcpi: interrupted' "terminal: Ctrl-C stops the wait for a worker"
+    expect_out '^again	806ULL$' "terminal: a fresh worker afterwards"
+    no_leftover "after a terminal session"
+else
+    printf 'SKIP %s: script(1) not installed (apt-get install bsdutils)\n' "$name"
+fi
+
 # mcpi list: a worker kernel, unavailable with why and the command that fixes it.
 run "$MCPI" -e "mcpi.kernels.register{ name = 'py.fake', stream = 'philox', description = 'a peer',
   command = { 'python3', 'x.py' },
