@@ -126,8 +126,28 @@ function M.table(summary, opts)
       tostring(s.outliers or 0),
     }
   end
+  M.add_marks(summary, header, rows)
   local text = M.columns(header, rows, { false, true, true, true, true, true, true, true, true, true, true, true })
   return text
+end
+
+--- The marks of a summary row: "jit" (mcpi.jitstate: mostly interpreted,
+-- aborting or compiling while measured) and "load" (mcpi.noise: other
+-- processes busy during the point); "" when none.
+function M.marks(s)
+  local m = {}
+  if s.jit_mark then m[#m + 1] = "jit" end
+  if s.noise_mark then m[#m + 1] = "load" end
+  return concat(m, ",")
+end
+
+-- A MARK column, only when some row is marked (the notes say why).
+function M.add_marks(summary, header, rows)
+  local any = false
+  for _, s in ipairs(summary) do if M.marks(s) ~= "" then any = true end end
+  if not any then return end
+  header[#header + 1] = "MARK"
+  for i, s in ipairs(summary) do rows[i][#rows[i] + 1] = M.marks(s) end
 end
 
 --- The fits as text, one line per kernel: time = t0 + c*N (fixed cost per

@@ -82,6 +82,10 @@ function Results:table(opts)
   local partial = false
   for _, s in ipairs(self.summary) do if s.partial then partial = true end end
   if partial then parts[#parts + 1] = "* partial: fewer repetitions finished than planned (interrupted or failed)\n" end
+  for _, s in ipairs(self.summary) do
+    if s.jit_note then parts[#parts + 1] = "note: " .. s.jit_note .. "\n" end
+    if s.noise_note then parts[#parts + 1] = "note: " .. s.noise_note .. "\n" end
+  end
   for _, n in ipairs(self.notes) do parts[#parts + 1] = "note: " .. n .. "\n" end
   return concat(parts)
 end
@@ -182,6 +186,8 @@ function M.summary_row(reps, first, opts)
   local t, a = 0, 0
   for _, r in ipairs(reps) do t = t + (r.jit_traces or 0); a = a + (r.jit_aborts or 0) end
   s.jit_traces_steady, s.jit_aborts_steady = t, a
+  local ok, k = pcall(require("mcpi.kernels").find, r1.kernel)
+  require("mcpi.jitstate").summarize(reps, s, { jit_off = ok and k and k.jit_off })
   return s
 end
 
