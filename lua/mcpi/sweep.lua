@@ -17,6 +17,7 @@ local stats = require "mcpi.stats"
 local json = require "mcpi.json"
 local output = require "mcpi.output"
 local results = require "mcpi.results"
+local noise = require "mcpi.noise"
 
 local type, ipairs, pairs, tostring, tonumber, format = type, ipairs, pairs, tostring, tonumber, string.format
 local floor, ceil, max, min, huge, log10 = math.floor, math.ceil, math.max, math.min, math.huge, math.log10
@@ -522,6 +523,7 @@ local function body(s, state)
     end
     -- repetitions, interleaved: round r measures rep r of every kernel, the
     -- kernel order rotating from round to round
+    local nr0 = noise.reader()
     for r = 0, maxr - 1 do
       for j = 0, #pts - 1 do
         local p = pts[(j + r) % #pts + 1]
@@ -541,9 +543,14 @@ local function body(s, state)
         end
       end
     end
+    local nr1 = noise.reader()
+    local other = noise.other(nr0, nr1, state.noise_hist)
+    state.noise_hist[#state.noise_hist + 1] = nr0
+    state.noise_hist[#state.noise_hist + 1] = nr1
     for _, p in ipairs(pts) do
       if #p.runs > 0 then
         local srow = M.summary_row(p.runs, p.first or p.runs[1], s)
+        noise.mark(srow, other)
         if #p.runs < p.reps then srow.partial = true end
         p.summarized = true
         state.summary[#state.summary + 1] = srow
@@ -594,7 +601,8 @@ function M.run(spec)
   if not s then error(err, 2) end
   local context = require("mcpi.context").collect(s.context)
   local state = { t0 = now(), rows = {}, summary = {}, rows_out = {}, written = 0, notes = {},
-    done_cost = 0, predicted = 0, quiet = s.quiet, skipped_points = {}, failures = {} }
+    done_cost = 0, predicted = 0, quiet = s.quiet, skipped_points = {}, failures = {},
+    noise_hist = {}, noise0 = noise.reader() }
   if s.progress == nil then state.bar = isatty(2) else state.bar = s.progress end
   if s.jsonl then
     local lines, lerr = json.lines(s.jsonl)
@@ -630,6 +638,11 @@ function M.run(spec)
       interrupted = interrupted or nil, spec = s, failures = state.failures,
     }
     M.last = res
+    local hist = state.noise_hist
+    context.load_other_cores = noise.other(state.noise0, hist[#hist])
+    context.loadavg_end = noise.context().loadavg
+    res.noise_warning = noise.warning(state.summary, context.cores)
+    if res.noise_warning then state.notes[#state.notes + 1] = res.noise_warning end
     if state.lines then
       if not state.lines_err and state.lines.count < #state.rows_out then
         for i = state.lines.count + 1, #state.rows_out do
@@ -667,6 +680,7 @@ function M.run(spec)
   for _, e in ipairs(res.errors) do
     if not s.quiet and e ~= state.lines_err then stderr:write("mcpi: ", e, "\n") end
   end
+  if res.noise_warning and not s.quiet then stderr:write("mcpi: ", res.noise_warning, "\n") end
   return res
 end
 
