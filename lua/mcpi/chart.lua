@@ -19,9 +19,10 @@ local function fin(v)
 end
 M.fin = fin
 
--- Okabe & Ito (2008), ordered so the first kernels get the colours that stay
--- apart under every common colour-vision deficiency; yellow last (weak on white).
-M.PALETTE = { "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442" }
+-- The colours of mcpi.style (Okabe & Ito's, the light ones darkened so each
+-- shows on white); a kernel's pair comes from its name there, by index only
+-- for callers that have no name.
+M.PALETTE = require("mcpi.style").COLORS
 -- Marker shapes (7, coprime with 8 colours, so 56 kernels get distinct pairs).
 local MARKERS = {
   { "circle", "M-5 0 A5 5 0 1 0 5 0 A5 5 0 1 0 -5 0 Z" },
@@ -286,6 +287,8 @@ function Chart:draw_legend()
     elseif e.kind == "dot" then
       d:el("circle", { cx = x - 5, cy = y - 2, r = 2, fill = e.color, ["fill-opacity"] = 0.45 })
       d:el("circle", { cx = x + 4, cy = y + 2, r = 2, fill = e.color, ["fill-opacity"] = 0.45 })
+    elseif e.kind == "ring" then
+      d:el("circle", { cx = x, cy = y, r = 8, fill = "none", stroke = "#C00000", ["stroke-width"] = 1.6 })
     elseif e.kind == "band" then
       d:el("rect", { x = x - 14, y = y - 6, width = 28, height = 12, fill = e.color, ["fill-opacity"] = 0.3 })
     end
@@ -308,6 +311,12 @@ function Chart:empty(msg)
 end
 
 function Chart:finish()
+  if self.marked then
+    self:add_legend({ kind = "ring", label = "marked point" })
+    self:note(format("%d point%s ringed: JIT state (interpreted, aborts, compiling) or other "
+      .. "load while measured; the notes of the table and report say which", self.marked,
+      self.marked == 1 and "" or "s"))
+  end
   self:draw_legend()
   local y = H - 8 - (#self.notes - 1) * 15
   for _, s in ipairs(self.notes) do
@@ -347,7 +356,8 @@ local function series(points, xf, yf, lof, hif)
       if positive(x) and positive(y) then
         local lo, hi = lof and p[lof], hif and p[hif]
         if not (positive(lo) and positive(hi)) then lo, hi = nil, nil end
-        out[#out + 1] = { x = x, y = y, lo = lo, hi = hi, n = p.n }
+        out[#out + 1] = { x = x, y = y, lo = lo, hi = hi, n = p.n,
+          mark = (p.jit_mark or p.noise_mark) and { p.jit_mark, p.noise_mark } or nil }
       else
         zero = zero + 1
       end
@@ -364,7 +374,8 @@ function Chart:draw_series(pts, style, kernel, opts)
   opts = opts or {}
   local xa, ya = self.xa, self.ya
   local d = self.d
-  d:open("g", { class = "series", ["data-kernel"] = kernel, ["data-metric"] = opts.metric })
+  d:open("g", { class = "series", ["data-kernel"] = kernel, ["data-metric"] = opts.metric,
+    ["data-kernels"] = opts.kernels })
   if opts.line ~= false then
     local pix = {}
     for i, p in ipairs(pts) do pix[i] = { xa.map(p.x), ya.map(p.y) } end
@@ -383,8 +394,21 @@ function Chart:draw_series(pts, style, kernel, opts)
       fill = opts.hollow and "#ffffff" or nil, stroke = opts.hollow and style.color or nil,
       ["stroke-width"] = opts.hollow and 1.6 or nil,
     })
+    if p.mark then self:mark_ring(xa.map(p.x), ya.map(p.y), kernel, p) end
   end
   d:close()
+end
+
+--- A red ring around a marked point (mcpi.jitstate, mcpi.noise): the chart
+-- gets a legend entry and a note counting them once.
+function Chart:mark_ring(x, y, kernel, p)
+  local why = {}
+  if p.mark[1] then why[#why + 1] = "JIT: " .. p.mark[1] end
+  if p.mark[2] then why[#why + 1] = "other load" end
+  self.d:el("circle", { cx = x, cy = y, r = 9, fill = "none", stroke = "#C00000",
+    ["stroke-width"] = 1.6, class = "mark", ["data-kernel"] = kernel, ["data-n"] = numattr(p.n),
+    ["data-why"] = table.concat(why, "; ") })
+  self.marked = (self.marked or 0) + 1
 end
 
 -- Faint dots for individual repetitions (x = n, ys = list of values).

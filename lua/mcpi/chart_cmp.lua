@@ -70,14 +70,76 @@ function M.throughput_rows(S)
     for _, p in ipairs(k.points) do
       if positive(p.sps) and (cn == nil or p.n == cn) and (not best or p.n > best.n) then best = p end
     end
-    if best then rows[#rows + 1] = { name = k.name, index = k.index, n = best.n, sps = best.sps } end
+    if best then rows[#rows + 1] = { name = k.name, index = k.index, style = k.style, n = best.n, sps = best.sps, p = best } end
   end
   sort(rows, function(a, b) return a.sps > b.sps end)
   return rows, cn
 end
 
---- Throughput (samples/s) per kernel as horizontal bars on a log axis, each
--- with its speed-up over the baseline written at its end.
+--- A linear axis from 0 to vmax over pixels [p0, p1]: ticks at a step of
+-- 1, 2 or 5 times a power of ten, about five of them. Ratios of bar lengths
+-- on it are ratios of the values, so a speed-up reads as what it is.
+function M.linear_axis(vmax, p0, p1)
+  local raw = vmax / 5
+  local e = floor(log10(raw))
+  local step = 10 ^ e
+  for _, m in ipairs{ 1, 2, 5, 10 } do
+    if m * 10 ^ e >= raw then step = m * 10 ^ e; break end
+  end
+  local hi = step * math.ceil(vmax * 1.02 / step)
+  local ax = { lo = 0, hi = hi, p0 = p0, p1 = p1, ticks = {} }
+  function ax.map(v) return p0 + v / hi * (p1 - p0) end
+  for i = 0, math.floor(hi / step + 0.5) do
+    local v = i * step
+    ax.ticks[#ax.ticks + 1] = { value = v, pos = ax.map(v), major = true, label = M.si(v) }
+  end
+  return ax
+end
+
+local function draw_linear_axis(d, xa, bx0, bx1)
+  d:open("g", { class = "grid", stroke = "#e4e4e4" })
+  for _, t in ipairs(xa.ticks) do d:el("line", { x1 = t.pos, y1 = Y0, x2 = t.pos, y2 = Y1 }) end
+  d:close()
+  d:el("line", { x1 = bx0, y1 = Y0, x2 = bx0, y2 = Y1, stroke = "#444" })
+  d:el("line", { x1 = bx0, y1 = Y1, x2 = bx1, y2 = Y1, stroke = "#444" })
+  d:open("g", { class = "axis x", ["data-scale"] = "linear", ["data-lo"] = "0",
+    ["data-hi"] = format("%.17g", xa.hi), ["data-p0"] = bx0, ["data-p1"] = bx1 })
+  for _, t in ipairs(xa.ticks) do
+    d:open("g", { class = "tick", ["data-value"] = format("%.17g", t.value), ["data-pos"] = t.pos })
+    d:el("line", { x1 = t.pos, y1 = Y1, x2 = t.pos, y2 = Y1 + 6, stroke = "#444" })
+    d:el("text", { x = t.pos, y = Y1 + 24, ["text-anchor"] = "middle" }, t.label)
+    d:close()
+  end
+  d:close()
+  d:el("text", { x = (bx0 + bx1) / 2, y = Y1 + 50, ["text-anchor"] = "middle", class = "lab" },
+    "throughput (samples/s, linear scale: bar lengths compare as the speed-ups do)")
+end
+
+local function ratio_text(v)
+  return v >= 100 and format("%.0f", v) or v >= 10 and format("%.1f", v) or format("%.2f", v)
+end
+
+-- The label at a bar's end: samples/s and the speed-up, with its 95% CI
+-- where the summary row carries one (mcpi compare's speedup_lo/hi) against
+-- this baseline, else the plain ratio of medians.
+local function bar_label(r, base, speed, cn)
+  local label = format("%s samples/s", M.si(r.sps))
+  if r.name == base then
+    label = label .. "  (baseline)"
+  elseif r.p and r.p.speedup and r.p.baseline == base then
+    label = label .. format("  \195\151%s", ratio_text(r.p.speedup))
+    if r.p.speedup_lo and r.p.speedup_hi then
+      label = label .. format(" (%s\226\128\147%s)", ratio_text(r.p.speedup_lo), ratio_text(r.p.speedup_hi))
+    end
+  elseif speed then
+    label = label .. format("  \195\151%s", ratio_text(speed))
+  end
+  if not cn then label = label .. format("  at N=%s", M.ntext(r.n)) end
+  return label
+end
+
+--- Throughput (samples/s) per kernel as horizontal bars on a linear axis,
+-- each with its speed-up over the baseline written at its end.
 function M.chart_throughput(S, opts)
   opts = opts or {}
   local rows, cn = M.throughput_rows(S)
@@ -96,14 +158,13 @@ function M.chart_throughput(S, opts)
     c:empty("no finite throughput values in these results")
     return c:finish()
   end
-  local bx0, bx1 = 150, 580
-  local vmin, vmax = huge, -huge
-  local bsps
+  local bx0, bx1 = 150, 520
+  local vmax, bsps = -huge, nil
   for _, r in ipairs(rows) do
-    vmin, vmax = min(vmin, r.sps), max(vmax, r.sps)
+    vmax = max(vmax, r.sps)
     if r.name == base then bsps = r.sps end
   end
-  local xa = M.log_axis(vmin / 3, vmax, bx0, bx1)
+  local xa = M.linear_axis(vmax, bx0, bx1)
   local d = c.d
   local slot = min(46, (Y1 - Y0 - 16) / #rows)
   local top = Y0 + (Y1 - Y0 - slot * #rows) / 2
@@ -111,26 +172,9 @@ function M.chart_throughput(S, opts)
   -- many kernels: smaller labels so neighbours do not overlap
   local fs = min(14, max(8, slot * 0.75))
   local fstyle = fs < 14 and format("font-size:%spx", svg.num(fs)) or nil
-  d:open("g", { class = "grid", stroke = "#e4e4e4" })
-  for _, t in ipairs(xa.ticks) do
-    if t.major then d:el("line", { x1 = t.pos, y1 = Y0, x2 = t.pos, y2 = Y1 }) end
-  end
-  d:close()
-  d:el("line", { x1 = bx0, y1 = Y0, x2 = bx0, y2 = Y1, stroke = "#444" })
-  d:el("line", { x1 = bx0, y1 = Y1, x2 = bx1, y2 = Y1, stroke = "#444" })
-  d:open("g", { class = "axis x", ["data-scale"] = "log", ["data-lo"] = format("%.17g", 10 ^ xa.lo),
-    ["data-hi"] = format("%.17g", 10 ^ xa.hi), ["data-p0"] = bx0, ["data-p1"] = bx1 })
-  for _, t in ipairs(xa.ticks) do
-    d:open("g", { class = "tick", ["data-value"] = format("%.17g", t.value), ["data-pos"] = t.pos })
-    d:el("line", { x1 = t.pos, y1 = Y1, x2 = t.pos, y2 = Y1 + (t.major and 6 or 3), stroke = "#444" })
-    if t.label then d:el("text", { x = t.pos, y = Y1 + 24, ["text-anchor"] = "middle" }, nil, t.label) end
-    d:close()
-  end
-  d:close()
-  d:el("text", { x = (bx0 + bx1) / 2, y = Y1 + 50, ["text-anchor"] = "middle", class = "lab" },
-    "throughput (samples/s, log scale)")
+  draw_linear_axis(d, xa, bx0, bx1)
   for i, r in ipairs(rows) do
-    local style = style_of(r.index)
+    local style = r.style or style_of(r.index)
     local yc = top + (i - 0.5) * slot
     local xe = xa.map(r.sps)
     local speed = bsps and r.sps / bsps
@@ -139,18 +183,10 @@ function M.chart_throughput(S, opts)
     d:el("rect", { x = bx0, y = yc - bh / 2, width = max(1, xe - bx0), height = bh, fill = style.color,
       ["fill-opacity"] = 0.9 })
     c:marker(bx0 - 12, yc, style, { class = "key" })
-    local name = M.truncate(r.name, 16)
-    d:el("text", { x = bx0 - 22, y = yc + fs * 0.35, ["text-anchor"] = "end", class = "lab", style = fstyle }, name)
-    local label = format("%s samples/s", M.si(r.sps))
-    if r.name == base then
-      label = label .. "  (baseline)"
-    elseif speed then
-      local sx = speed >= 100 and format("%.0f", speed) or speed >= 10 and format("%.1f", speed)
-        or format("%.2f", speed)
-      label = label .. format("  \195\151%s", sx)
-    end
-    if not cn then label = label .. format("  at N=%s", M.ntext(r.n)) end
-    d:el("text", { x = xe + 8, y = yc + fs * 0.35, class = "lab speedup", style = fstyle }, label)
+    d:el("text", { x = bx0 - 22, y = yc + fs * 0.35, ["text-anchor"] = "end", class = "lab", style = fstyle },
+      M.truncate(r.name, 16))
+    d:el("text", { x = xe + 8, y = yc + fs * 0.35, class = "lab speedup", style = fstyle },
+      bar_label(r, base, speed, cn))
     d:close()
   end
   return c:finish()
@@ -173,7 +209,7 @@ function M.chart_front(S, opts)
   opts = opts or {}
   local field, what = error_metric(S)
   local c = new_chart(opts.id or "fr", "Accuracy vs time: the trade-off front",
-    field and format("each point is one kernel at one N; %s against median time; lower left is better", what))
+    field and format("each point is one kernel at one N; %s%s against median time; lower left is better", what, field == "rms_common" and " over the seeds common to all kernels at that N" or ""))
   if not field then
     c:empty("no finite |error| values in these results")
     return c:finish()
@@ -218,19 +254,23 @@ function M.chart_front(S, opts)
   c.d:close()
   for _, s in ipairs(all) do
     if #s.pts > 0 then
-      local style = style_of(s.k.index)
+      local style = s.k.style or style_of(s.k.index)
       c:draw_series(s.pts, style, s.k.name, { metric = "front", line = false })
       c:add_legend({ kind = "marker", style = style, label = s.k.name })
     end
   end
   c.d:open("g", { class = "front-labels" })
-  -- Labels go below-left of their point: by definition of the front no
-  -- point lies there. One that would overlap the previous label is left out.
-  local last
+  -- Labels go below-left of their point (by definition of the front no
+  -- point lies there), or above-right where that would leave the plot. One
+  -- that would overlap the previous label is left out; each N once, at its
+  -- first (fastest) point on the front.
+  local last, labelled = nil, {}
   for _, p in ipairs(front) do
-    local x, y = xa.map(p.x) - 6, ya.map(p.y) + 15
-    if x > X0 + 40 and y < Y1 - 2 and not (last and abs(x - last[1]) < 44 and abs(y - last[2]) < 14) then
-      c.d:el("text", { x = x, y = y, class = "note", ["text-anchor"] = "end",
+    local x, y, anchor = xa.map(p.x) - 6, ya.map(p.y) + 15, "end"
+    if x < X0 + 40 or y > Y1 - 2 then x, y, anchor = xa.map(p.x) + 8, ya.map(p.y) - 8, "start" end
+    if not labelled[p.n] and not (last and abs(x - last[1]) < 44 and abs(y - last[2]) < 14) then
+      labelled[p.n] = true
+      c.d:el("text", { x = x, y = y, class = "note", ["text-anchor"] = anchor,
         ["data-n"] = numattr(p.n) }, "N=" .. M.ntext(p.n))
       last = { x, y }
     end

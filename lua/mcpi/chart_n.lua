@@ -66,7 +66,7 @@ local XLABEL = "N (samples per call)"
 -- model (a fixed cost per call plus a cost per sample), else the power law.
 function M.chart_time(S, k, opts)
   opts = opts or {}
-  local style = style_of(k.index)
+  local style = k.style or style_of(k.index)
   local c = new_chart(opts.id or "t" .. k.index, format("%s: time vs N", k.name),
     format("median of repetitions, 95%% CI of the median as whiskers; %s", n_range(k)))
   local pts, zero = series(k.points, "n", "t", "t_lo", "t_hi")
@@ -111,7 +111,7 @@ end
 -- the repetitions, and the theoretical sigma = 1.64/sqrt(N).
 function M.chart_error(S, k, opts)
   opts = opts or {}
-  local style = style_of(k.index)
+  local style = k.style or style_of(k.index)
   local c = new_chart(opts.id or "e" .. k.index, format("%s: |error| vs N", k.name),
     format("|estimate - pi|: RMS over repetitions (95%% CI whiskers), median; %s", n_range(k)))
   local rms, z1 = series(k.points, "n", "rms", "rms_lo", "rms_hi")
@@ -178,7 +178,7 @@ function M.chart_time_all(S, opts)
   c:axes(M.log_axis(xb.min, xb.max, X0, X1), M.log_axis(yb.min, yb.max, Y1, Y0), XLABEL, "time per call (s)")
   for _, s in ipairs(all) do
     if #s.pts > 0 then
-      local style = style_of(s.k.index)
+      local style = s.k.style or style_of(s.k.index)
       c:draw_series(s.pts, style, s.k.name, { metric = "seconds_median" })
       c:add_legend({ kind = "marker", style = style, line = true, label = s.k.name })
     end
@@ -191,18 +191,59 @@ end
 -- kernel with error data has it (that is what 1.64/sqrt(N) predicts), else
 -- the median |error| for all, so one chart never mixes the two.
 local function error_metric(S)
-  local rms_ok, any = true, false
+  local rms_ok, common_ok, any = true, true, false
   for _, k in ipairs(S.kernels) do
     for _, p in ipairs(k.points) do
       if p.med or p.rms then
         any = true
         if not p.rms then rms_ok = false end
+        if not p.rms_common then common_ok = false end
       end
     end
   end
   if not any then return nil end
+  if common_ok then return "rms_common", "RMS |error|", "rms_err_common" end
   if rms_ok then return "rms", "RMS |error|", "rms_err" end
   return "med", "median |error|", "abs_err_median"
+end
+
+--- Kernels whose series are exactly equal (same N, same values) grouped:
+-- a list of {kernels = {k...}, pts = series}, in the kernels' order.
+local function coincident(all)
+  local groups, key_of = {}, {}
+  for _, s in ipairs(all) do
+    if #s.pts > 0 then
+      local parts = {}
+      for i, p in ipairs(s.pts) do parts[i] = format("%.17g:%.17g", p.x, p.y) end
+      local key = concat(parts, " ")
+      local g = key_of[key]
+      if g then g.kernels[#g.kernels + 1] = s.k
+      else
+        g = { kernels = { s.k }, pts = s.pts }
+        key_of[key] = g
+        groups[#groups + 1] = g
+      end
+    end
+  end
+  return groups
+end
+M.coincident = coincident
+
+-- Draw a group of coincident series once, legend and note naming them all.
+local function draw_group(c, g, metric)
+  local k1 = g.kernels[1]
+  local style = k1.style or style_of(k1.index)
+  local names = {}
+  for i, k in ipairs(g.kernels) do names[i] = k.name end
+  c:draw_series(g.pts, style, k1.name, { metric = metric, kernels = concat(names, " ") })
+  if #names == 1 then
+    c:add_legend({ kind = "marker", style = style, line = true, label = k1.name })
+    return
+  end
+  c:add_legend({ kind = "marker", style = style, line = true,
+    label = format("%s +%d", M.truncate(k1.name, 14), #names - 1) })
+  c:note(format("%s coincide exactly (the same samples: same stream, seeds and hits), drawn once",
+    concat(names, ", ")))
 end
 
 --- All kernels' error vs N with the theoretical 1.64/sqrt(N) line.
@@ -210,7 +251,8 @@ function M.chart_error_all(S, opts)
   opts = opts or {}
   local field, what, metric = error_metric(S)
   local c = new_chart(opts.id or "ea", "|error| vs N, all kernels",
-    field and format("%s over repetitions; dashed: 1.64/sqrt(N), the standard error of 4*hits/N", what))
+    field and format("%s over %s; dashed: 1.64/sqrt(N), the standard error of 4*hits/N", what,
+      field == "rms_common" and "the repetitions (seeds) common to all kernels at each N" or "repetitions"))
   if not field then
     c:empty("no finite |error| values in these results")
     return c:finish()
@@ -234,13 +276,7 @@ function M.chart_error_all(S, opts)
     format("%s (absolute, of pi)", what))
   c:curve(function(n) return SIGMA1 / sqrt(n) end, { stroke = "#000000", ["stroke-width"] = 1.6,
     ["stroke-dasharray"] = "7 4", class = "theory" })
-  for _, s in ipairs(all) do
-    if #s.pts > 0 then
-      local style = style_of(s.k.index)
-      c:draw_series(s.pts, style, s.k.name, { metric = metric })
-      c:add_legend({ kind = "marker", style = style, line = true, label = s.k.name })
-    end
-  end
+  for _, g in ipairs(coincident(all)) do draw_group(c, g, metric) end
   c:add_legend({ kind = "line", color = "#000000", dash = "7 4", label = "1.64/\226\136\154N (theory)" })
   if zero > 0 then c:note(format("%s with |error| = 0 not shown (log scale)", plural(zero, "point"))) end
   return c:finish()

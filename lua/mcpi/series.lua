@@ -132,7 +132,7 @@ function M.collect(t)
       end
       local p = k.bypoint[n]
       if not p then
-        p = { n = n, rep_t = {}, rep_e = {}, rep_sps = {} }
+        p = { n = n, rep_t = {}, rep_e = {}, rep_sps = {}, by_rep = {} }
         k.bypoint[n] = p
       end
       if type(row.nonfinite) == "table" then
@@ -144,8 +144,13 @@ function M.collect(t)
       end
       if row.row == "summary" then
         p.summary = row
+        k.stream = k.stream or row.stream
       elseif row.row == "rep" or row.row == nil then
         p.rep_t[#p.rep_t + 1] = fin(row.seconds)
+        if type(row.rep) == "number" then
+          p.by_rep[row.rep] = { err = fin(row.abs_err), hits = row.hits, seed = row.seed }
+        end
+        k.stream = k.stream or row.stream
         p.rep_e[#p.rep_e + 1] = fin(row.abs_err)
         p.rep_sps[#p.rep_sps + 1] = fin(row.samples_per_s)
       else
@@ -179,12 +184,14 @@ function M.collect(t)
       p.sigma = fin(s.sigma_theory) or SIGMA1 / sqrt(n)
       p.reps = fin(s.reps) or #p.rep_t
       p.threads = s.threads
+      p.jit_mark, p.jit_note, p.noise_mark, p.noise_note = s.jit_mark, s.jit_note, s.noise_mark, s.noise_note
+      p.speedup, p.speedup_lo, p.speedup_hi, p.baseline = fin(s.speedup), fin(s.speedup_lo), fin(s.speedup_hi), s.baseline
       p.summary = nil
       if p.t or p.med or p.rms or p.sps then pts[#pts + 1] = p end
     end
     sort(pts, function(a, b) return a.n < b.n end)
     if #pts > 0 then
-      out[#out + 1] = { name = k.name, index = #out + 1, points = pts }
+      out[#out + 1] = { name = k.name, index = #out + 1, points = pts, stream = k.stream }
     else
       empty[#empty + 1] = k.name
     end
@@ -204,6 +211,11 @@ function M.collect(t)
     notes[#notes + 1] = format("no finite values for kernel%s %s", #empty == 1 and "" or "s",
       concat(empty, ", "))
   end
+  local names = {}
+  for i, k in ipairs(out) do names[i] = k.name end
+  local styles = require("mcpi.style").assign(names)
+  for _, k in ipairs(out) do k.style = styles[k.name] end
+  M.common_errors(out)
   if #out == 0 then
     return nil, "no plottable rows (each row needs a kernel, a positive n and seconds or abs_err)"
       .. (#notes > 0 and ("; " .. concat(notes, "; ")) or "")
@@ -222,6 +234,81 @@ function M.ntext(n)
     if 10 ^ k == n then return "10" .. tostring(k):gsub(".", SUPDIGIT) end
   end
   return util.fmtnum(n)
+end
+
+--- Like with like: at each N, the RMS |error| over the repetitions 0..m-1
+-- that every kernel measured there (m the smallest count of consecutive
+-- repetitions from 0), as p.rms_common with p.reps_common = m. Repetition r
+-- uses seed + r in every kernel, so kernels on one stream then compare the
+-- very same samples, and all kernels at one N the same number of them.
+-- Points read from summary rows only (no repetitions) get none.
+function M.common_errors(kernels)
+  local m_at = {}
+  for _, k in ipairs(kernels) do
+    for _, p in ipairs(k.points) do
+      local m = 0
+      while p.by_rep and p.by_rep[m] and p.by_rep[m].err do m = m + 1 end
+      m_at[p.n] = math.min(m_at[p.n] or huge, m)
+    end
+  end
+  for _, k in ipairs(kernels) do
+    for _, p in ipairs(k.points) do
+      local m = m_at[p.n]
+      if m and m > 0 then
+        local ss = 0
+        for r = 0, m - 1 do ss = ss + p.by_rep[r].err ^ 2 end
+        p.rms_common, p.reps_common = sqrt(ss / m), m
+      end
+    end
+  end
+end
+
+--- Which kernels drew identical samples, checked from hits: kernels of one
+-- stream whose hit counts agree at every (N, seed) both measured (at least
+-- one). Returns groups (lists of names, sorted; two or more) and conflicts
+-- ({a, b, n, seed}: same stream, same N and seed, different hits).
+function M.identical(S)
+  local groups, conflicts, by_stream = {}, {}, {}
+  for _, k in ipairs(S.kernels) do
+    if k.stream then
+      local l = by_stream[k.stream] or {}
+      by_stream[k.stream] = l
+      l[#l + 1] = k
+    end
+  end
+  local streams = {}
+  for st in pairs(by_stream) do streams[#streams + 1] = st end
+  sort(streams)
+  for _, st in ipairs(streams) do
+    local ks, placed = by_stream[st], {}
+    for i, a in ipairs(ks) do
+      if not placed[a.name] then
+        local g = { a.name }
+        for j = i + 1, #ks do
+          local b, shared, same = ks[j], 0, true
+          for _, pa in ipairs(a.points) do
+            for _, pb in ipairs(b.points) do
+              if pa.n == pb.n then
+                for r, ra in pairs(pa.by_rep or {}) do
+                  local rb = pb.by_rep[r]
+                  if rb and ra.hits ~= nil and rb.hits ~= nil and tostring(ra.seed) == tostring(rb.seed) then
+                    shared = shared + 1
+                    if tostring(ra.hits) ~= tostring(rb.hits) then
+                      same = false
+                      conflicts[#conflicts + 1] = { a = a.name, b = b.name, n = pa.n, seed = ra.seed }
+                    end
+                  end
+                end
+              end
+            end
+          end
+          if shared > 0 and same and not placed[b.name] then g[#g + 1] = b.name; placed[b.name] = true end
+        end
+        if #g > 1 then sort(g); groups[#groups + 1] = g end
+      end
+    end
+  end
+  return groups, conflicts
 end
 
 return M
