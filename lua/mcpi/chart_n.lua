@@ -32,7 +32,8 @@ M.ntext = require("mcpi.series").ntext
 local function fit_for(t, kernel, metric, model)
   if type(t.fits) ~= "table" then return nil end
   for _, f in ipairs(t.fits) do
-    if type(f) == "table" and f.kernel == kernel and f.metric == metric and (f.model or "power") == model then
+    if type(f) == "table" and f.kernel == kernel and f.metric == metric and (f.model or "power") == model
+        and not (type(f.n_points) == "number" and f.n_points < 3) then
       if model == "power" and positive(fin(f.a)) and fin(f.b) then return f end
       if model == "affine" and positive(fin(f.c)) and fin(f.t0) then return f end
     end

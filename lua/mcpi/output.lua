@@ -150,6 +150,17 @@ function M.add_marks(summary, header, rows)
   for i, s in ipairs(summary) do rows[i][#rows[i] + 1] = M.marks(s) end
 end
 
+--- The fixed cost of an affine fit as text: "0 (held)" when it was held
+-- at 0 (the free fit went negative), "12.3 ns (n.s.)" when its 95% interval
+-- includes 0; older files' negative t0 shows as "<0 (n.s.)", never as a value.
+function M.t0_text(a)
+  if a.t0_constrained then return "0 (held)" end
+  if not finite(a.t0) then return "-" end
+  if a.t0 < 0 then return "<0 (n.s.)" end
+  if a.t0_significant == false then return M.time(a.t0) .. " (n.s.)" end
+  return M.time(a.t0)
+end
+
 --- The fits as text, one line per kernel: time = t0 + c*N (fixed cost per
 -- call, cost per sample with its 95% CI), the log-log exponent of time, and
 -- error ~ c*N^d, each with R2 and the number of points. Fits without a
@@ -157,8 +168,12 @@ end
 function M.fits(fits)
   if type(fits) ~= "table" or #fits == 0 then return "" end
   local by, order = {}, {}
+  local few = 0
   for _, f in ipairs(fits) do
-    if type(f) == "table" and f.kernel ~= nil and f.metric ~= nil then
+    -- two points fit any curve exactly (files written before fits needed 3)
+    if type(f) == "table" and type(f.n_points) == "number" and f.n_points < 3 then
+      few = few + 1
+    elseif type(f) == "table" and f.kernel ~= nil and f.metric ~= nil then
       local k = tostring(f.kernel)
       if not by[k] then by[k] = {}; order[#order + 1] = k end
       by[k][tostring(f.metric) .. "/" .. tostring(f.model or "power")] = f
@@ -174,7 +189,7 @@ function M.fits(fits)
     local a = by[k]["seconds/affine"]
     local t0, c, ci, r2 = "-", "-", "-", "-"
     if a and finite(a.c) then
-      t0 = M.time(a.t0)
+      t0 = M.t0_text(a)
       c = ns(a.c)
       ci = finite(a.c_lo) and (ns(a.c_lo) .. "-" .. ns(a.c_hi)) or "-"
       r2 = format("%.4f", a.r2)
@@ -183,8 +198,12 @@ function M.fits(fits)
     local e, er = power(by[k]["abs_err/power"])
     rows[#rows + 1] = { k, t0, c, ci, r2, tb and finite(tb.b) and format("%.3f", tb.b) or "-", e, er }
   end
+  if #rows == 0 then
+    return few > 0 and "no fits: a fit needs at least 3 values of N\n" or ""
+  end
   return "fits (time = t0 + c*N by least squares of relative residuals, 95% t interval for c;\n"
-    .. "     time ~ N^b and error = RMS |pi_hat - pi| ~ e*N^d by log-log least squares, expect d = -0.5):\n"
+    .. "     time ~ N^b and error = RMS |pi_hat - pi| ~ e*N^d by log-log least squares, expect d = -0.5;\n"
+    .. "     t0 >= 0: '0 (held)' where the free fit gave a negative fixed cost; n.s. = 95% interval includes 0):\n"
     .. M.columns({ "KERNEL", "FIXED t0", "NS/SAMPLE c", "95% CI", "R2", "TIME b", "ERROR ~ e*N^d", "R2" }, rows)
 end
 

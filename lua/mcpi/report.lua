@@ -129,7 +129,8 @@ local function fits_html(t, out)
   local fits = type(t.fits) == "table" and t.fits or {}
   local rows = {}
   for _, f in ipairs(fits) do
-    if type(f) == "table" then rows[#rows + 1] = f end
+    -- no fit from fewer than 3 N (older files hold two-point fits: R2 = 1, no CI)
+    if type(f) == "table" and not (type(f.n_points) == "number" and f.n_points < 3) then rows[#rows + 1] = f end
   end
   if #rows == 0 then
     out[#out + 1] = "<p>This results file has no fits.</p>"
@@ -141,8 +142,9 @@ local function fits_html(t, out)
     local model, params
     if f.model == "affine" then
       model = "t = t0 + c&#183;N"
-      params = format("t0 = %s s, c = %s ns/sample (95%% CI %s&#8211;%s)", g3(f.t0),
-        g3(fin(f.c) and f.c * 1e9), g3(fin(f.c_lo) and f.c_lo * 1e9), g3(fin(f.c_hi) and f.c_hi * 1e9))
+      params = format("t0 = %s, c = %s ns/sample%s", esc(require("mcpi.output").t0_text(f)),
+        g3(fin(f.c) and f.c * 1e9), (fin(f.c_lo) and fin(f.c_hi))
+          and format(" (95%% CI %s&#8211;%s)", g3(f.c_lo * 1e9), g3(f.c_hi * 1e9)) or "")
     else
       model = esc(type(f.model) == "string" and f.model ~= "power" and f.model or "y = a\194\183N^b")
       params = format("a = %s, b = %s", g3(f.a), g3(f.b))

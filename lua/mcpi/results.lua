@@ -197,7 +197,10 @@ end
 -- sample, c with its 95% t interval); model "power": seconds_median ~ a*N^b
 -- and rms_err ~ a*N^b (metric "abs_err") by log-log least squares. Over
 -- 10..10^9 the fixed cost bends the power law's b below 1; c is the figure
--- to compare with ns/sample.
+-- to compare with ns/sample. No fit from fewer than MIN_FIT_POINTS N; the
+-- fixed cost is held >= 0 (stats.affine_fit_nonneg: t0_constrained), and
+-- t0_significant says whether its interval excludes 0.
+M.MIN_FIT_POINTS = 3  -- two points fit any line exactly: R2 = 1 and no interval
 function M.fits(summary)
   local by, order = by_kernel(summary)
   local fits = {}
@@ -207,13 +210,14 @@ function M.fits(summary)
       for _, s in ipairs(by[k]) do
         if type(s[m[2]]) == "number" then xs[#xs + 1] = s.n; ys[#ys + 1] = s[m[2]] end
       end
-      if #xs >= 2 then
+      if #xs >= M.MIN_FIT_POINTS then
         local lo, hi = stats.range(xs)
         if m[1] == "seconds" then
-          local f = stats.affine_fit(xs, ys)
+          local f = stats.affine_fit_nonneg(xs, ys)
           fits[#fits + 1] = { kernel = k, metric = "seconds", model = "affine", t0 = f.t0,
             t0_se = f.t0_se, c = f.c, c_se = f.c_se, c_lo = f.c_lo, c_hi = f.c_hi, r2 = f.r2,
-            n_points = f.n_points, n_min = lo, n_max = hi }
+            n_points = f.n_points, n_min = lo, n_max = hi, t0_constrained = f.t0_constrained,
+            t0_significant = f.t0_significant }
         end
         local f = stats.loglog_fit(xs, ys)
         fits[#fits + 1] = { kernel = k, metric = m[1], model = "power", a = f.a, b = f.b, r2 = f.r2,
