@@ -96,7 +96,9 @@ end
 --- The results table as text: one line per summary row (kernel, N): reps,
 -- median time with its 95% bootstrap CI, ns/sample, samples/s, speed-up
 -- against the baseline kernel at the same N, median |error|, RMS error and
--- the theoretical sigma, outliers. opts.baseline names the baseline kernel
+-- the theoretical sigma, outliers; then a column per field in opts.show
+-- (a summary field, or a metric summarised as FIELD_median with its CI) and
+-- MARK where a point is marked. opts.baseline names the baseline kernel
 -- (default: the first kernel).
 function M.table(summary, opts)
   opts = opts or {}
@@ -126,6 +128,7 @@ function M.table(summary, opts)
       tostring(s.outliers or 0),
     }
   end
+  M.add_shown(summary, header, rows, opts.show)
   M.add_marks(summary, header, rows)
   local text = M.columns(header, rows, { false, true, true, true, true, true, true, true, true, true, true, true })
   return text
@@ -139,6 +142,30 @@ function M.marks(s)
   if s.jit_mark then m[#m + 1] = "jit" end
   if s.noise_mark then m[#m + 1] = "load" end
   return concat(m, ",")
+end
+
+--- A chosen field of a summary row as text: FIELD itself when the row has
+-- it, else FIELD_median with its CI (FIELD_ci_lo..FIELD_ci_hi) when present;
+-- "-" when the row has neither.
+function M.shown(s, field)
+  local v, lo, hi = s[field], nil, nil
+  if v == nil then v, lo, hi = s[field .. "_median"], s[field .. "_ci_lo"], s[field .. "_ci_hi"] end
+  if type(v) == "number" then
+    if finite(lo) and finite(hi) then return format("%.4g (%.4g-%.4g)", v, lo, hi) end
+    return format("%.4g", v)
+  end
+  if v == nil then return "-" end
+  if type(v) == "table" then return concat(v, "; ") end
+  return tostring(v)
+end
+
+-- Columns for the fields asked for (opts.show: a list of names).
+function M.add_shown(summary, header, rows, show)
+  if type(show) == "string" then show = { show } end
+  for _, f in ipairs(show or {}) do
+    header[#header + 1] = f:upper()
+    for i, s in ipairs(summary) do rows[i][#rows[i] + 1] = M.shown(s, f) end
+  end
 end
 
 -- A MARK column, only when some row is marked (the notes say why).

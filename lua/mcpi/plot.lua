@@ -171,6 +171,10 @@ function M.save(charts, dir)
     if not wok then return nil, werr end
     paths[#paths + 1] = path
   end
+  -- an earlier run's charts (kernels not in this one) never mix in
+  local keep = {}
+  for _, c in ipairs(charts) do keep[c.name] = true end
+  require("mcpi.files").clear_stale(prefix, keep)
   return paths
 end
 

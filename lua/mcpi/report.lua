@@ -6,6 +6,7 @@
 --   assert(report.write(t, "results/report.html"))
 -- Loading this module registers the `mcpi report` command.
 local plot = require "mcpi.plot"
+local answer = require "mcpi.answer"
 local svg = require "mcpi.svg"
 local util = require "mcpi.util"
 
@@ -104,20 +105,26 @@ local function context_html(ctx, out)
   out[#out + 1] = "</table>"
 end
 
-local function summary_html(S, out)
-  out[#out + 1] = '<table class="summary"><thead><tr><th class="k">kernel</th><th>N</th><th>reps</th>'
+local function summary_html(S, out, show)
+  local output = require "mcpi.output"
+  local head = { '<table class="summary"><thead><tr><th class="k">kernel</th><th>N</th><th>reps</th>'
     .. "<th>median time</th><th>95% CI of median</th><th>ns/sample</th><th>samples/s</th>"
-    .. "<th>median |error|</th><th>RMS error</th><th>1.64/&#8730;N</th><th>RMS / &#963;</th></tr></thead><tbody>"
+    .. "<th>median |error|</th><th>RMS error</th><th>1.64/&#8730;N</th><th>RMS / &#963;</th>"
+    .. '<th class="k">mark</th>' }
+  for _, f in ipairs(show or {}) do head[#head + 1] = "<th>" .. esc(f) .. "</th>" end
+  out[#out + 1] = concat(head) .. "</tr></thead><tbody>"
   for _, k in ipairs(S.kernels) do
     for i, p in ipairs(k.points) do
       local ci = (p.t_lo and p.t_hi) and (plot.duration(p.t_lo) .. " &#8211; " .. plot.duration(p.t_hi)) or "n/a"
       local nsps = (p.t and p.t > 0) and g3(p.t / p.n * 1e9) or "n/a"
+      local extra = { format('<td class="k">%s</td>', esc(output.marks{ jit_mark = p.jit_mark, noise_mark = p.noise_mark })) }
+      for _, f in ipairs(show or {}) do extra[#extra + 1] = "<td>" .. esc(output.shown(p.row or {}, f)) .. "</td>" end
       out[#out + 1] = format('<tr%s><td class="k">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>'
-        .. "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
+        .. "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>%s</tr>",
         i == 1 and ' class="first"' or "", esc(k.name), grouped(p.n),
         esc(p.reps and util.fmtnum(p.reps) or "n/a"), esc(plot.duration(p.t)), ci, nsps,
         esc(p.sps and plot.si(p.sps) or "n/a"), g3(p.med), g3(p.rms), g3(p.sigma),
-        (p.rms and p.sigma and p.sigma > 0) and g3(p.rms / p.sigma) or "n/a")
+        (p.rms and p.sigma and p.sigma > 0) and g3(p.rms / p.sigma) or "n/a", concat(extra))
     end
   end
   out[#out + 1] = "</tbody></table>"
@@ -163,6 +170,49 @@ local function fits_html(t, out)
     .. "charts show; the fixed cost bends its time exponent below 1.</p>"
 end
 
+-- The answer first: fastest-first comparison, accuracy, marked points.
+local function answer_html(A, out)
+  local c = A.compare
+  if c and #c.rows > 0 then
+    local ci = c.rows[1].kind == "ci"
+    out[#out + 1] = format("<p>All %d kernels at N = %s (the largest N every kernel ran), fastest first; "
+      .. "speed-up over <code>%s</code>%s.</p>", #c.rows, grouped(c.n), esc(tostring(c.baseline)),
+      ci and " with its 95% bootstrap CI" or " as the ratio of median times (no interval in these results)")
+    out[#out + 1] = '<table class="answer"><thead><tr><th>#</th><th class="k">kernel</th><th>median time</th>'
+      .. "<th>95% CI</th><th>ns/sample</th><th>samples/s</th><th>speed-up</th><th>RMS / &#963;</th>"
+      .. '<th class="k">mark</th>'
+    for _, f in ipairs(A.show or {}) do out[#out + 1] = "<th>" .. esc(f) .. "</th>" end
+    out[#out + 1] = "</tr></thead><tbody>"
+    for i, r in ipairs(c.rows) do
+      local p = r.p
+      local e = p.rms_common or p.rms
+      out[#out + 1] = format('<tr><td>%d</td><td class="k">%s</td><td>%s</td><td>%s</td><td>%s</td>'
+        .. '<td>%s</td><td>%s</td><td>%s</td><td class="k">%s</td>', i, esc(r.name), esc(plot.duration(p.t)),
+        (p.t_lo and p.t_hi) and (plot.duration(p.t_lo) .. " &#8211; " .. plot.duration(p.t_hi)) or "n/a",
+        g3(p.t / p.n * 1e9), esc(plot.si(r.sps)), esc(answer.speedup_text(r):gsub("%-", "&#8211;")),
+        (e and p.sigma) and g3(e / p.sigma) or "n/a",
+        esc(require("mcpi.output").marks{ jit_mark = p.jit_mark, noise_mark = p.noise_mark }))
+      for _, f in ipairs(A.show or {}) do
+        out[#out + 1] = "<td>" .. esc(require("mcpi.output").shown(p.row or {}, f)) .. "</td>"
+      end
+      out[#out + 1] = "</tr>"
+    end
+    out[#out + 1] = "</tbody></table>"
+  end
+  out[#out + 1] = '<ul class="accuracy">'
+  for _, l in ipairs(answer.accuracy_lines(A.accuracy)) do out[#out + 1] = "<li>" .. esc(l) .. "</li>" end
+  out[#out + 1] = "</ul>"
+  if #A.marked > 0 then
+    out[#out + 1] = '<p>Marked points (ringed in the charts): their times are not what the kernel '
+      .. 'does in steady state.</p><ul class="notes marked">'
+    for _, m in ipairs(A.marked) do out[#out + 1] = "<li>" .. esc(m) .. "</li>" end
+    out[#out + 1] = "</ul>"
+  else
+    out[#out + 1] = "<p>No point is marked: no Lua kernel ran mostly interpreted, aborted or compiled "
+      .. "traces while measured, and no other load was seen.</p>"
+  end
+end
+
 local CAPTIONS = {
   time_all = "Median time per call against N for every kernel, log-log; whiskers are the 95% CI of the median.",
   error_all = "Error against N for every kernel; the dashed line is 1.64/&#8730;N, the standard error of 4&#183;hits/N.",
@@ -183,6 +233,10 @@ function M.html(t, opts)
   if opts ~= nil and type(opts) ~= "table" then error("report.html: opts must be a table", 2) end
   opts = opts or {}
   t = plot.as_table(t)
+  if type(opts.show) == "string" then opts.show = { opts.show } end
+  if opts.show ~= nil and type(opts.show) ~= "table" then
+    error(format("report.html: opts.show must be a list of field names, got %s", type(opts.show)), 2)
+  end
   for _, f in ipairs({ "title", "source", "baseline" }) do
     if opts[f] ~= nil and type(opts[f]) ~= "string" then
       error(format("report.html: opts.%s must be a string, got %s", f, type(opts[f])), 2)
@@ -205,30 +259,37 @@ function M.html(t, opts)
     #S.kernels, #S.kernels == 1 and "" or "s", npts, npts == 1 and "" or "s",
     opts.source and (" from <code>" .. esc(opts.source) .. "</code>") or "",
     type(ctx.date) == "string" and (", measured " .. esc(ctx.date)) or "")
-  out[#out + 1] = '<nav><a href="#context">Context</a><a href="#summary">Summary</a>'
-    .. '<a href="#fits">Fits</a><a href="#charts">Charts</a><a href="#kernels">Per kernel</a></nav>'
+  out[#out + 1] = '<nav><a href="#answer">Answer</a><a href="#charts">Charts</a>'
+    .. '<a href="#summary">Summary</a><a href="#fits">Fits</a><a href="#context">Context</a>'
+    .. '<a href="#kernels">Per kernel</a></nav>'
+  out[#out + 1] = '<h2 id="answer">The answer</h2>'
+  answer_html(answer.of(t, { baseline = opts.baseline, show = opts.show }), out)
   if #notes > 0 then
     out[#out + 1] = '<ul class="notes">'
     for _, n in ipairs(notes) do out[#out + 1] = "<li>note: " .. esc(n) .. "</li>" end
     out[#out + 1] = "</ul>"
   end
-  out[#out + 1] = '<h2 id="context">Context</h2>'
-  context_html(t.context, out)
-  out[#out + 1] = '<h2 id="summary">Summary</h2>'
-  summary_html(S, out)
-  out[#out + 1] = '<h2 id="fits">Fits</h2>'
-  fits_html(t, out)
   out[#out + 1] = '<h2 id="charts">Charts</h2>'
-  local kernel_heading = false
+  local details = false
   for _, c in ipairs(charts) do
-    if c.kernel and not kernel_heading then
+    if c.kernel and not details then
+      out[#out + 1] = '<h2 id="summary">Details: every point</h2>'
+      summary_html(S, out, opts.show)
+      out[#out + 1] = '<h2 id="fits">Fits</h2>'
+      fits_html(t, out)
+      out[#out + 1] = '<h2 id="context">Context</h2>'
+      context_html(t.context, out)
       out[#out + 1] = '<h2 id="kernels">Per kernel</h2>'
-      kernel_heading = true
+      details = true
     end
     out[#out + 1] = format('<figure id="%s">', esc("fig-" .. c.name:gsub("%.svg$", "")))
     out[#out + 1] = c.svg
     out[#out + 1] = format("<figcaption>%s <code>%s</code></figcaption></figure>",
       CAPTIONS[c.kind] or "", esc(c.name))
+  end
+  if not details then
+    out[#out + 1] = '<h2 id="summary">Details: every point</h2>'
+    summary_html(S, out, opts.show)
   end
   local version = require("mcpi")._VERSION or "mcpi"
   out[#out + 1] = format("<footer>Written by %s (<code>mcpi report</code>); self-contained: "

@@ -76,15 +76,22 @@ M.new = new_results
 -- kernel the VS column compares with.
 function Results:table(opts)
   opts = opts or {}
-  local parts = { output.table(self.summary, { baseline = opts.baseline or self.baseline }) }
+  local parts = { output.table(self.summary, { baseline = opts.baseline or self.baseline,
+    show = opts.show or self.show }) }
   local f = output.fits(self.fits)
   if f ~= "" then parts[#parts + 1] = "\n" .. f end
   local partial = false
   for _, s in ipairs(self.summary) do if s.partial then partial = true end end
   if partial then parts[#parts + 1] = "* partial: fewer repetitions finished than planned (interrupted or failed)\n" end
+  local loaded = {}
   for _, s in ipairs(self.summary) do
     if s.jit_note then parts[#parts + 1] = "note: " .. s.jit_note .. "\n" end
-    if s.noise_note then parts[#parts + 1] = "note: " .. s.noise_note .. "\n" end
+    if s.noise_mark then loaded[#loaded + 1] = format("%s N=%s (%.2f)", s.kernel, output.count(s.n),
+      s.load_other_cores or 0) end
+  end
+  if #loaded > 0 then
+    parts[#parts + 1] = format("note: measured while other processes used more than %.2g cores "
+      .. "(marked load): %s\n", require("mcpi.noise").THRESHOLD, concat(loaded, ", "))
   end
   for _, n in ipairs(self.notes) do parts[#parts + 1] = "note: " .. n .. "\n" end
   return concat(parts)
@@ -174,6 +181,45 @@ function M.rep_row(rec, rep)
   return r
 end
 
+-- Fields of repetition rows that are not metrics to summarise (identifiers,
+-- counts) or are summarised by stats.summarize already.
+local NOT_METRICS = { n = true, seed = true, rep = true, threads = true, hits = true, calls = true,
+  process = true, ranks = true, seconds = true, estimate = true, abs_err = true, rel_accuracy = true,
+  std_err = true, z = true, ns_per_sample = true, samples_per_s = true, first_call_seconds = true }
+
+--- Summarise every other numeric field of the repetition rows (what a
+-- user's decorator or a backend adds: peak_rss_kb, cpu_util, wall_seconds,
+-- device_seconds ...) into s as FIELD_median with the bootstrap 95% CI of
+-- the median as FIELD_ci_lo, FIELD_ci_hi. Returns the names, sorted.
+function M.summarize_metrics(reps, s, opts)
+  local names, seen = {}, {}
+  for _, r in ipairs(reps) do
+    for k, v in pairs(r) do
+      if type(k) == "string" and type(v) == "number" and not NOT_METRICS[k] and not seen[k]
+          and not k:match("^jit_") and s[k .. "_median"] == nil then
+        seen[k] = true
+        names[#names + 1] = k
+      end
+    end
+  end
+  table.sort(names)
+  for _, k in ipairs(names) do
+    local xs = {}
+    for _, r in ipairs(reps) do
+      local v = r[k]
+      if type(v) == "number" and v == v and v > -huge and v < huge then xs[#xs + 1] = v end
+    end
+    if #xs > 0 then
+      s[k .. "_median"] = stats.median(xs)
+      if #xs >= 2 then
+        s[k .. "_ci_lo"], s[k .. "_ci_hi"] = stats.bootstrap_ci(xs, "median",
+          { seed = opts.seed, resamples = opts.resamples })
+      end
+    end
+  end
+  return names
+end
+
 --- Summary row of a point from its rep rows (sets their outlier flags).
 function M.summary_row(reps, first, opts)
   local r1 = reps[1]
@@ -188,6 +234,7 @@ function M.summary_row(reps, first, opts)
   s.jit_traces_steady, s.jit_aborts_steady = t, a
   local ok, k = pcall(require("mcpi.kernels").find, r1.kernel)
   require("mcpi.jitstate").summarize(reps, s, { jit_off = ok and k and k.jit_off })
+  M.summarize_metrics(reps, s, opts)
   return s
 end
 

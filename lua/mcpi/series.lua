@@ -186,7 +186,7 @@ function M.collect(t)
       p.threads = s.threads
       p.jit_mark, p.jit_note, p.noise_mark, p.noise_note = s.jit_mark, s.jit_note, s.noise_mark, s.noise_note
       p.speedup, p.speedup_lo, p.speedup_hi, p.baseline = fin(s.speedup), fin(s.speedup_lo), fin(s.speedup_hi), s.baseline
-      p.summary = nil
+      p.row, p.summary = p.summary, nil
       if p.t or p.med or p.rms or p.sps then pts[#pts + 1] = p end
     end
     sort(pts, function(a, b) return a.n < b.n end)

@@ -18,6 +18,7 @@ local json = require "mcpi.json"
 local output = require "mcpi.output"
 local results = require "mcpi.results"
 local noise = require "mcpi.noise"
+local files = require "mcpi.files"
 
 local type, ipairs, pairs, tostring, tonumber, format = type, ipairs, pairs, tostring, tonumber, string.format
 local floor, ceil, max, min, huge, log10 = math.floor, math.ceil, math.max, math.min, math.huge, math.log10
@@ -39,6 +40,7 @@ M.WARMUP_MAX_CALL = 1         -- seconds: no warm-up beyond a kernel's first N a
 -- it (lua.philox at N = 1000 read 30-170 us interpreted against 7 us
 -- compiled), and one warm-up call leaves its first repetitions interpreted.
 M.WARMUP_MIN_TIME = 0.02
+M.LONG_PLAN = 600             -- seconds: a plan predicted longer says so in hours and minutes
 M.WARMUP_MAX_EXTRA = 1000
 
 local function now() return tonumber(clock_ns()) / 1e9 end
@@ -73,7 +75,7 @@ end
 local KNOWN = { kernels = true, n = true, reps = true, min_reps = true, max_reps = true,
   warmup = true, seed = true, threads = true, budget = true, point_time = true, jsonl = true,
   json = true, csv = true, progress = true, quiet = true, baseline = true, resamples = true,
-  context = true, decorate = true }
+  context = true, decorate = true, show = true, charts = true, report = true }
 
 local function num_ok(v, lo, hi, whole)
   return type(v) == "number" and v == v and v >= lo and v <= hi and (not whole or v % 1 == 0)
@@ -172,9 +174,18 @@ function M.check(spec)
   if not num_ok(s.point_time, 1e-6, M.MAX_BUDGET) then
     return nil, "sweep: point_time must be a number of seconds > 0"
   end
-  for _, f in ipairs{ "jsonl", "json", "csv" } do
-    if spec[f] ~= nil and (type(spec[f]) ~= "string" or spec[f] == "") then
-      return nil, format("sweep: %s must be a file name, got %s", f, type(spec[f]) == "string" and "''" or type(spec[f]))
+  for _, f in ipairs{ "jsonl", "json", "csv", "charts", "report" } do
+    local v = spec[f]
+    if v ~= nil and not (f ~= "json" and v == false) and (type(v) ~= "string" or v == "") then
+      return nil, format("sweep: %s must be a file name%s, got %s", f, f ~= "json" and " or false" or "",
+        type(v) == "string" and "''" or tostring(v))
+    end
+  end
+  files.beside(s)
+  for _, f in ipairs{ "json", "jsonl", "csv", "report" } do
+    if s[f] then
+      local ok, werr = files.writable(s[f])
+      if not ok then return nil, format("sweep: %s: %s", f, werr) end
     end
   end
   if spec.baseline ~= nil then
@@ -199,6 +210,10 @@ function M.check(spec)
   end
   if spec.decorate ~= nil and type(spec.decorate) ~= "function" then
     return nil, format("sweep: decorate must be a function(measured) -> measured, got %s", type(spec.decorate))
+  end
+  if type(spec.show) == "string" then s.show = { spec.show } end
+  if s.show ~= nil and type(s.show) ~= "table" then
+    return nil, format("sweep: show must be a list of field names, got %s", type(spec.show))
   end
   if spec.context ~= nil and type(spec.context) ~= "table" then
     return nil, "sweep: context must be a table of extra context fields"
@@ -445,6 +460,10 @@ local function body(s, state)
   if not state.quiet then
     progress_clear(state)
     stderr:write(M.plan_text(plan))
+    if plan.predicted + plan.probe_seconds > M.LONG_PLAN then
+      stderr:write(format("mcpi: this plan is predicted to take %s; Ctrl-C stops it keeping what "
+        .. "finished, --budget SEC bounds it\n", files.hours(plan.predicted + plan.probe_seconds)))
+    end
     stderr:flush()
   end
   for _, p in ipairs(plan.skipped) do state.skipped_points[#state.skipped_points + 1] = p end
@@ -589,13 +608,16 @@ end
 -- quiet (no plan or notes on stderr), baseline (kernel for the VS column),
 -- resamples (bootstrap, 2000), context (extra context fields), decorate
 -- (a function that wraps each kernel's measured function: a user decorator
--- whose scalar metrics then appear in every row).
+-- whose scalar metrics then appear in every row), show (fields for the
+-- table), charts and report (a directory and an .html path; with json they
+-- default to F_charts/ and F.html beside it, as jsonl and csv do: false
+-- switches one off).
 -- Returns a results object (rows, summary, fits, context, notes, plan,
 -- failures (kernels that raised), errors (files not written);
 -- :print(), :save(path), :csv(path), :summary(), tostring). A bad spec raises
 -- error(msg, 2); Ctrl-C keeps every finished row (on disk in the .jsonl and
--- in the files asked for), prints what finished and raises the interruption
--- (exit 130) with the partial results in its field `results`.
+-- in the files asked for) and returns the partial results (res.partial,
+-- res.interrupted; a script then exits 130).
 function M.run(spec)
   local s, err = M.check(spec)
   if not s then error(err, 2) end
@@ -635,7 +657,7 @@ function M.run(spec)
     local res = new_results{
       schema = "mcpi/1", context = context, rows = state.rows, summary = state.summary,
       fits = M.fits(state.summary), notes = state.notes, plan = plan, baseline = s.baseline,
-      interrupted = interrupted or nil, spec = s, failures = state.failures,
+      interrupted = interrupted or nil, spec = s, failures = state.failures, show = s.show,
     }
     M.last = res
     local hist = state.noise_hist
@@ -661,6 +683,15 @@ function M.run(spec)
       local wok, werr = res:csv(s.csv)
       if not wok then res.errors[#res.errors + 1] = werr end
     end
+    local saved, errs = files.write_extras(res, s)
+    res.saved = {}
+    for _, f in ipairs{ "json", "jsonl", "csv" } do
+      local failed = false
+      for _, e in ipairs(res.errors) do if s[f] and e:find(s[f], 1, true) then failed = true end end
+      if s[f] and not failed then res.saved[#res.saved + 1] = s[f] end
+    end
+    for _, f in ipairs(saved) do res.saved[#res.saved + 1] = f end
+    for _, e in ipairs(errs) do res.errors[#res.errors + 1] = e end
     return res
   end
   local fok, res = pcall(finish)
@@ -669,14 +700,15 @@ function M.run(spec)
 
   if not ok and not interrupted then error(berr, 0) end
   if interrupted then
-    stdout:write(res:table())
-    stdout:flush()
-    stderr:write(format("mcpi: interrupted: %d finished rows kept%s\n", #state.rows_out,
-      s.jsonl and format(" in %s", s.jsonl) or ""))
-    local _, e = pcall(util.interrupted)
-    e.results = res
-    error(e, 0)
+    -- The partial results are returned (res.partial), not lost in an error:
+    -- `res = mcpi.sweep{...}` in the REPL keeps them; a script goes on and
+    -- ends with exit 130 (mcpi.files.status).
+    C.mcpi_signal_clear()
+    res.partial = true
+    stderr:write(format("mcpi: interrupted: %d finished rows kept%s; the results returned are partial\n",
+      #state.rows_out, s.jsonl and format(" in %s", s.jsonl) or ""))
   end
+  files.record(res)
   for _, e in ipairs(res.errors) do
     if not s.quiet and e ~= state.lines_err then stderr:write("mcpi: ", e, "\n") end
   end
