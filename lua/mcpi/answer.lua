@@ -59,7 +59,9 @@ function M.compare(S, baseline)
       r.speedup, r.kind = bt / p.t, "ratio"
     end
   end
-  return { n = n, baseline = base, rows = rows }
+  local ci = false
+  for _, r in ipairs(rows) do if r.kind == "ci" then ci = true end end
+  return { n = n, baseline = base, rows = rows, ci = ci }
 end
 
 --- The accuracy statement: per kernel the RMS error over sigma (at every N,
@@ -146,7 +148,7 @@ function M.text(A)
   if c and #c.rows > 1 then
     out[#out + 1] = format("all %d kernels at N = %s, fastest first (speed-up over %s%s):",
       #c.rows, output.count(c.n), tostring(c.baseline),
-      c.rows[1].kind == "ci" and ", 95% CI" or "; ratio of medians") .. "\n"
+      c.ci and ", 95% CI" or "; ratio of medians") .. "\n"
     local rows = {}
     for i, r in ipairs(c.rows) do
       local p = r.p

@@ -174,7 +174,7 @@ end
 local function answer_html(A, out)
   local c = A.compare
   if c and #c.rows > 0 then
-    local ci = c.rows[1].kind == "ci"
+    local ci = c.ci
     out[#out + 1] = format("<p>All %d kernels at N = %s (the largest N every kernel ran), fastest first; "
       .. "speed-up over <code>%s</code>%s.</p>", #c.rows, grouped(c.n), esc(tostring(c.baseline)),
       ci and " with its 95% bootstrap CI" or " as the ratio of median times (no interval in these results)")
@@ -189,7 +189,7 @@ local function answer_html(A, out)
       out[#out + 1] = format('<tr><td>%d</td><td class="k">%s</td><td>%s</td><td>%s</td><td>%s</td>'
         .. '<td>%s</td><td>%s</td><td>%s</td><td class="k">%s</td>', i, esc(r.name), esc(plot.duration(p.t)),
         (p.t_lo and p.t_hi) and (plot.duration(p.t_lo) .. " &#8211; " .. plot.duration(p.t_hi)) or "n/a",
-        g3(p.t / p.n * 1e9), esc(plot.si(r.sps)), esc(answer.speedup_text(r):gsub("%-", "&#8211;")),
+        g3(p.t / p.n * 1e9), esc(plot.si(r.sps)), (esc(answer.speedup_text(r)):gsub("%-", "&#8211;")),
         (e and p.sigma) and g3(e / p.sigma) or "n/a",
         esc(require("mcpi.output").marks{ jit_mark = p.jit_mark, noise_mark = p.noise_mark }))
       for _, f in ipairs(A.show or {}) do
