@@ -87,18 +87,18 @@ end
 
 --- The marked points: JIT notes one by one, other load as one line.
 function M.marked(S)
-  local jit, load = {}, {}
+  local out, rows = {}, {}
   for _, k in ipairs(S.kernels) do
     for _, p in ipairs(k.points) do
-      if p.jit_note then jit[#jit + 1] = p.jit_note end
-      if p.noise_mark then load[#load + 1] = format("%s N=%s", k.name, output.count(p.n)) end
+      if p.jit_note then out[#out + 1] = p.jit_note end
+      rows[#rows + 1] = { kernel = k.name, n = p.n, noise_mark = p.noise_mark }
     end
   end
-  local out = {}
-  for _, j in ipairs(jit) do out[#out + 1] = j end
-  if #load > 0 then
+  local noise = require "mcpi.noise"
+  local loaded = noise.list_text(rows)
+  if loaded then
     out[#out + 1] = format("other processes used more than %.2g cores while measuring: %s",
-      require("mcpi.noise").THRESHOLD, concat(load, ", "))
+      noise.THRESHOLD, loaded)
   end
   return out
 end

@@ -54,7 +54,8 @@ end
 M.reader = M.read
 
 --- Cores' worth of CPU time other processes used between readings a and b
--- (>= 0), or nil when either is missing or no time passed. history (a list
+-- (>= 0), or nil when either is missing or the window is too short to
+-- tell (under WINDOW_MIN / 2 even after widening). history (a list
 -- of earlier readings, oldest first) widens a window shorter than WINDOW_MIN
 -- back to the latest reading that makes it long enough.
 function M.other(a, b, history)
@@ -66,7 +67,9 @@ function M.other(a, b, history)
     end
   end
   local dt = b.wall - a.wall
-  if not (dt > 0) then return nil end
+  -- /proc/stat counts 10 ms ticks: a window much shorter than WINDOW_MIN
+  -- (nothing earlier to widen it with) says nothing
+  if not (dt >= M.WINDOW_MIN / 2) then return nil end
   return max(0, ((b.busy - a.busy) - (b.own - a.own)) / dt)
 end
 
@@ -92,6 +95,28 @@ function M.warning(summary, cores)
   return format("warning: other processes used up to %.2f of %d cores during %d of %d points "
     .. "(marked 'load'): their times may be inflated; rerun on an idle machine",
     worst, cores or 0, n, #summary)
+end
+
+--- The marked points in few words: rows are {kernel, n, noise_mark}
+-- (summary rows or chart points); "every point", else per kernel "k (every
+-- N)" or "k N=10, 1e6". nil when none is marked.
+function M.list_text(rows)
+  local total, marked, by, order = 0, 0, {}, {}
+  for _, r in ipairs(rows) do
+    local b = by[r.kernel]
+    if not b then b = { all = 0, ns = {} }; by[r.kernel] = b; order[#order + 1] = r.kernel end
+    b.all, total = b.all + 1, total + 1
+    if r.noise_mark then b.ns[#b.ns + 1] = require("mcpi.output").count(r.n); marked = marked + 1 end
+  end
+  if marked == 0 then return nil end
+  if marked == total then return format("every point (%d)", total) end
+  local parts = {}
+  for _, k in ipairs(order) do
+    local b = by[k]
+    if #b.ns == b.all then parts[#parts + 1] = k .. " (every N)"
+    elseif #b.ns > 0 then parts[#parts + 1] = format("%s N=%s", k, concat(b.ns, ", ")) end
+  end
+  return concat(parts, "; ")
 end
 
 -- -- Context ------------------------------------------------------------------------

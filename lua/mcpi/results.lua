@@ -83,15 +83,14 @@ function Results:table(opts)
   local partial = false
   for _, s in ipairs(self.summary) do if s.partial then partial = true end end
   if partial then parts[#parts + 1] = "* partial: fewer repetitions finished than planned (interrupted or failed)\n" end
-  local loaded = {}
   for _, s in ipairs(self.summary) do
     if s.jit_note then parts[#parts + 1] = "note: " .. s.jit_note .. "\n" end
-    if s.noise_mark then loaded[#loaded + 1] = format("%s N=%s (%.2f)", s.kernel, output.count(s.n),
-      s.load_other_cores or 0) end
   end
-  if #loaded > 0 then
+  local noise = require "mcpi.noise"
+  local loaded = noise.list_text(self.summary)
+  if loaded then
     parts[#parts + 1] = format("note: measured while other processes used more than %.2g cores "
-      .. "(marked load): %s\n", require("mcpi.noise").THRESHOLD, concat(loaded, ", "))
+      .. "(marked load): %s\n", noise.THRESHOLD, loaded)
   end
   for _, n in ipairs(self.notes) do parts[#parts + 1] = "note: " .. n .. "\n" end
   return concat(parts)

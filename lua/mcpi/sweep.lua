@@ -625,6 +625,7 @@ function M.run(spec)
   local state = { t0 = now(), rows = {}, summary = {}, rows_out = {}, written = 0, notes = {},
     done_cost = 0, predicted = 0, quiet = s.quiet, skipped_points = {}, failures = {},
     noise_hist = {}, noise0 = noise.reader() }
+  state.noise_hist[1] = state.noise0
   if s.progress == nil then state.bar = isatty(2) else state.bar = s.progress end
   if s.jsonl then
     local lines, lerr = json.lines(s.jsonl)

@@ -12,5 +12,5 @@ expect_rc 0 "run beside a hog"
 expect_err 'warning: other processes used up to [0-9.]+ of [0-9]+ cores' "the run ends with a warning"
 expect_out 'MARK' "the table has a MARK column"
 expect_out 'c\.scalar +1e7 .* load' "the point is marked load"
-expect_out 'note: measured while other processes used more than 0.5 cores \(marked load\): c\.scalar N=1e7' "a note names it"
+expect_out 'note: measured while other processes used more than 0.5 cores \(marked load\): every point \(1\)' "a note says which"
 finish
