@@ -310,6 +310,19 @@ function Chart:empty(msg)
     class = "lab empty" }, msg)
 end
 
+-- A note cut into lines of at most `width` characters, at spaces.
+local function wrap(text, width)
+  local lines, line = {}, ""
+  for word in text:gmatch("%S+") do
+    if line ~= "" and #line + 1 + #word > width then lines[#lines + 1] = line; line = "  " .. word
+    else line = line == "" and word or (line .. " " .. word) end
+  end
+  if line ~= "" then lines[#lines + 1] = line end
+  return lines
+end
+
+M.NOTE_WIDTH = 120  -- characters per note line (11.5 px type on 800 px)
+
 function Chart:finish()
   if self.marked then
     self:add_legend({ kind = "ring", label = "marked point" })
@@ -318,9 +331,22 @@ function Chart:finish()
       self.marked == 1 and "" or "s"))
   end
   self:draw_legend()
-  local y = H - 8 - (#self.notes - 1) * 15
+  local lines = {}
   for _, s in ipairs(self.notes) do
-    self.d:el("text", { x = 12, y = y, class = "note" }, "note: " .. s)
+    for _, l in ipairs(wrap("note: " .. s, M.NOTE_WIDTH)) do lines[#lines + 1] = l end
+  end
+  -- Notes below the axis label; the chart grows when they need the room.
+  local y = H - 8 - (#lines - 1) * 15
+  if y < Y1 + 68 then
+    y = Y1 + 68
+    local h = y + (#lines - 1) * 15 + 10
+    local d = self.d
+    d.parts[1] = d.parts[1]:gsub('height="' .. H .. '"', 'height="' .. h .. '"', 1)
+      :gsub('viewBox="0 0 ' .. W .. " " .. H .. '"', 'viewBox="0 0 ' .. W .. " " .. h .. '"', 1)
+    d:el("rect", { x = 0, y = H, width = W, height = h - H, fill = "#ffffff" })
+  end
+  for _, l in ipairs(lines) do
+    self.d:el("text", { x = 12, y = y, class = "note" }, l)
     y = y + 15
   end
   return self.d:finish()
@@ -357,7 +383,7 @@ local function series(points, xf, yf, lof, hif)
         local lo, hi = lof and p[lof], hif and p[hif]
         if not (positive(lo) and positive(hi)) then lo, hi = nil, nil end
         out[#out + 1] = { x = x, y = y, lo = lo, hi = hi, n = p.n,
-          mark = (p.jit_mark or p.noise_mark) and { p.jit_mark, p.noise_mark } or nil }
+          mark = (p.jit_mark or p.noise_ring) and { p.jit_mark, p.noise_ring } or nil }
       else
         zero = zero + 1
       end

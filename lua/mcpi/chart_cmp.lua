@@ -209,7 +209,8 @@ function M.chart_front(S, opts)
   opts = opts or {}
   local field, what = error_metric(S)
   local c = new_chart(opts.id or "fr", "Accuracy vs time: the trade-off front",
-    field and format("each point is one kernel at one N; %s%s against median time; lower left is better", what, field == "rms_common" and " over the seeds common to all kernels at that N" or ""))
+    field and format("one point per kernel and N: %s%s vs median time; lower left is better", what,
+      field == "rms_common" and " (seeds common to all at that N)" or ""))
   if not field then
     c:empty("no finite |error| values in these results")
     return c:finish()

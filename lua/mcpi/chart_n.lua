@@ -185,6 +185,7 @@ function M.chart_time_all(S, opts)
     end
   end
   if zero > 0 then c:note(format("%s with time <= 0 not shown (log scale)", plural(zero, "point"))) end
+  if S.all_loaded then c:note("every point was measured while other processes used more than half a core") end
   return c:finish()
 end
 
@@ -241,10 +242,10 @@ local function draw_group(c, g, metric)
     c:add_legend({ kind = "marker", style = style, line = true, label = k1.name })
     return
   end
-  c:add_legend({ kind = "marker", style = style, line = true,
-    label = format("%s +%d", M.truncate(k1.name, 14), #names - 1) })
-  c:note(format("%s coincide exactly (the same samples: same stream, seeds and hits), drawn once",
-    concat(names, ", ")))
+  c:add_legend({ kind = "marker", style = style, line = true, label = k1.name })
+  for i = 2, #names do c:add_legend({ kind = "none", label = "= " .. names[i] }) end
+  c:note(format("%s coincide exactly (the same samples: same stream, seeds and hits), drawn once; "
+    .. "'= name' in the legend", concat(names, ", ")))
 end
 
 --- All kernels' error vs N with the theoretical 1.64/sqrt(N) line.
@@ -252,8 +253,8 @@ function M.chart_error_all(S, opts)
   opts = opts or {}
   local field, what, metric = error_metric(S)
   local c = new_chart(opts.id or "ea", "|error| vs N, all kernels",
-    field and format("%s over %s; dashed: 1.64/sqrt(N), the standard error of 4*hits/N", what,
-      field == "rms_common" and "the repetitions (seeds) common to all kernels at each N" or "repetitions"))
+    field and format("%s over %s; dashed: 1.64/\226\136\154N (theory)", what,
+      field == "rms_common" and "the seeds common to all kernels at each N" or "repetitions"))
   if not field then
     c:empty("no finite |error| values in these results")
     return c:finish()

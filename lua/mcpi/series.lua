@@ -216,11 +216,24 @@ function M.collect(t)
   local styles = require("mcpi.style").assign(names)
   for _, k in ipairs(out) do k.style = styles[k.name] end
   M.common_errors(out)
+  -- Other load on every point: rings everywhere would hide the data, so
+  -- none are drawn for it (the charts and the report say it once).
+  local loaded, total = 0, 0
+  for _, k in ipairs(out) do
+    for _, p in ipairs(k.points) do
+      total = total + 1
+      if p.noise_mark then loaded = loaded + 1 end
+    end
+  end
+  local all_loaded = total > 0 and loaded == total
+  for _, k in ipairs(out) do
+    for _, p in ipairs(k.points) do p.noise_ring = p.noise_mark and not all_loaded end
+  end
   if #out == 0 then
     return nil, "no plottable rows (each row needs a kernel, a positive n and seconds or abs_err)"
       .. (#notes > 0 and ("; " .. concat(notes, "; ")) or "")
   end
-  return { kernels = out, notes = notes }
+  return { kernels = out, notes = notes, all_loaded = all_loaded }
 end
 
 local SUPDIGIT = { ["0"] = "\226\129\176", ["1"] = "\194\185", ["2"] = "\194\178", ["3"] = "\194\179",
