@@ -114,6 +114,26 @@ function M.write_extras(res, spec)
   return saved, errors
 end
 
+--- Write every output spec asks for (json, csv, then charts and report;
+-- the .jsonl is written as rows finish): errors go to res.errors, what was
+-- written to res.saved.
+function M.write_all(res, spec)
+  res.saved = {}
+  local function add(path, ok, err)
+    if ok then res.saved[#res.saved + 1] = path else res.errors[#res.errors + 1] = err end
+  end
+  if spec.json then add(spec.json, res:save(spec.json)) end
+  if spec.jsonl then
+    local failed = false
+    for _, e in ipairs(res.errors) do if e:find(spec.jsonl, 1, true) then failed = true end end
+    if not failed then res.saved[#res.saved + 1] = spec.jsonl end
+  end
+  if spec.csv then add(spec.csv, res:csv(spec.csv)) end
+  local saved, errs = M.write_extras(res, spec)
+  for _, f in ipairs(saved) do res.saved[#res.saved + 1] = f end
+  for _, e in ipairs(errs) do res.errors[#res.errors + 1] = e end
+end
+
 --- Seconds as hours and minutes for long plans: "17 h 58 min", "12 min".
 function M.hours(s)
   local m = floor(s / 60 + 0.5)

