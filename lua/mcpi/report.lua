@@ -314,27 +314,34 @@ function M.write(t, path, opts)
 end
 
 require("mcpi.cli").command("report", {
-  args = "RESULTS.json [-o FILE.html] [--baseline KERNEL] [--title TEXT]",
-  summary = "one self-contained HTML report: context, summary, fits, charts",
+  args = "RESULTS.json [-o FILE.html] [--baseline KERNEL] [--title TEXT] [--show F,...]",
+  summary = "one self-contained HTML report: the answer, charts, every point, fits, context",
   help = [[
-Writes one HTML file (default: RESULTS.json with .html for .json) holding the
-context block, the summary table, the fits and every chart of `mcpi plot` as
-inline SVG. No network, no JavaScript: it opens from disk anywhere.
+Writes one HTML file (default: RESULTS.json with .html for .json): first the
+answer (every kernel at the largest common N, fastest first, with speed-ups;
+the accuracy; the marked points), then every chart of `mcpi plot` as inline
+SVG, then every point, the fits and the context. No network, no JavaScript: it opens from disk anywhere.
 Options:
   -o, --output FILE    where to write the report
   --baseline KERNEL    the throughput speed-up reference
   --title TEXT         the page heading (default "mcpi results")
+  --show F[,F...]      columns for these summary fields or metrics (median, 95% CI)
 Exit codes: 2 for usage errors (unknown option, missing or unreadable file,
 unwritable output), 1 when the file is not mcpi/1 results JSON.]],
   run = function(args, i)
     local pos, o = plot.parse_args("report", args, i, { ["-o"] = "output", ["--output"] = "output",
-      ["--baseline"] = "baseline", ["--title"] = "title" })
+      ["--baseline"] = "baseline", ["--title"] = "title", ["--show"] = "show" })
     if #pos == 0 then util.usage("report: missing RESULTS.json (usage: mcpi report RESULTS.json -o report.html)") end
     if #pos > 1 then util.usage(format("report: unexpected argument '%s' (one results file at a time)", pos[2])) end
     local src = pos[1]
     local t = plot.read_or_exit("report", src)
     local path = o.output or (src:gsub("%.json$", "") .. ".html")
-    local html, err = M.html(t, { baseline = o.baseline, title = o.title, source = src })
+    local show
+    if o.show then
+      show = {}
+      for f in o.show:gmatch("[^,]+") do show[#show + 1] = f end
+    end
+    local html, err = M.html(t, { baseline = o.baseline, title = o.title, source = src, show = show })
     if not html then
       if o.baseline and err:find("^baseline") then util.usage("report: " .. err) end
       plot.data_error(format("report: '%s': %s", src, err))

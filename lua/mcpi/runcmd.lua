@@ -201,7 +201,7 @@ options:
   --reps R           repetitions per point (default: adaptive, 3..30)
   --warmup W         warm-up calls per point (default 1)
   --seed S           base seed, 0 <= S < 2^64 (default 1)
-  --threads T        threads for threaded kernels (0 = online CPUs)
+  --threads T        threads for threaded kernels (default and 0: online CPUs)
   --budget SEC       time budget: the plan skips points that do not fit
   --json DIR/F.json  write results (schema mcpi/1) to it, and beside it under
                      F's stem: F.jsonl (rows as they finish), F.csv, the
@@ -214,7 +214,8 @@ options:
                      metric a decorator adds (median and 95% CI), e.g.
                      --show jit_interpreted_share,load_other_cores
   --quiet            no plan or notes on stderr
-  --no-progress      no progress bar (it is shown only on a terminal)
+  --progress         draw the progress bar even when stderr is not a terminal
+  --no-progress      no progress bar (by default it is shown only on a terminal)
 
 Ctrl-C keeps every finished row (in the .jsonl and the files asked for),
 prints what finished and exits 130. Exit 1 when a kernel failed or an

@@ -65,4 +65,11 @@ printf 'local r = mcpi.sweep{kernels = {"c.scalar"}, n = {1e3, 1e10}, reps = 3, 
 interrupt_after 4 "$MCPI" script "$tmp/int.lua"
 expect_rc 130 "script: exit 130"
 expect_out '^partial	true	true$' "script: the partial results object returned"
+# --show: chosen fields as columns, in mcpi run and mcpi report
+run "$MCPI" run c.scalar -n 1e3,1e4 --reps 3 --show jit_samples,nope --no-progress
+expect_out '^KERNEL .* JIT_SAMPLES +NOPE' "run --show: columns"
+expect_err "--show nope: no summary row has this field" "run --show: an unknown field is named"
+run "$MCPI" report "$tmp/o/F.json" -o "$tmp/o/g.html" --show jit_samples
+expect_rc 0 "report --show"
+if grep -q '<th>jit_samples</th>' "$tmp/o/g.html"; then pass; else fail "report --show: column"; fi
 finish
