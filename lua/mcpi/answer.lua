@@ -53,6 +53,7 @@ function M.compare(S, baseline)
   for _, r in ipairs(rows) do if r.name == base then bt = r.p.t end end
   for _, r in ipairs(rows) do
     local p = r.p
+    r.is_base = r.name == base
     if p.speedup and p.baseline == base then
       r.speedup, r.lo, r.hi, r.kind = p.speedup, p.speedup_lo, p.speedup_hi, "ci"
     elseif bt then
@@ -115,6 +116,7 @@ end
 
 --- A speed-up as text: "93.1x (90.2-96.0)" or "93.1x" (ratio of medians).
 function M.speedup_text(r)
+  if r.is_base then return "baseline" end
   if not r.speedup then return "-" end
   local s = format("%.3gx", r.speedup)
   if r.kind == "ci" and fin(r.lo) and fin(r.hi) then s = s .. format(" (%.3g-%.3g)", r.lo, r.hi) end

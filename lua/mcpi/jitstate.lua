@@ -52,6 +52,9 @@ jit.off(drain)
 -- an idle REPL costs nothing.
 local function ensure()
   if running ~= nil then return running end
+  -- -jp (jit.p) runs LuaJIT's own profiler: there is one, and starting ours
+  -- would stop it
+  if package.loaded["jit.p"] then running = false; return false end
   local ok, p = pcall(require, "jit.profile")
   if not ok then running = false; return false end
   profile = p

@@ -232,7 +232,8 @@ function M.summary_row(reps, first, opts)
   for _, r in ipairs(reps) do t = t + (r.jit_traces or 0); a = a + (r.jit_aborts or 0) end
   s.jit_traces_steady, s.jit_aborts_steady = t, a
   local ok, k = pcall(require("mcpi.kernels").find, r1.kernel)
-  require("mcpi.jitstate").summarize(reps, s, { jit_off = ok and k and k.jit_off })
+  -- a kernel run with its JIT off on purpose (or -joff) is not marked for it
+  require("mcpi.jitstate").summarize(reps, s, { jit_off = (ok and k and k.jit_off) or not jit.status() })
   M.summarize_metrics(reps, s, opts)
   return s
 end
