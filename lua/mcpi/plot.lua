@@ -1,7 +1,7 @@
 --- mcpi.plot: SVG charts from a results table (schema mcpi/1), no Python.
 --   local plot = require "mcpi.plot"
 --   local t = assert(plot.read("results/sweep.json"))
---   local files = assert(plot.write(t, "results/charts"))
+--   local files = assert(plot.write(t, "results/sweep_charts"))
 -- Charts (file names under DIR):
 --   time_<kernel>.svg  error_<kernel>.svg   one pair per kernel (median, 95% CI)
 --   time_all.svg  error_all.svg             all kernels; error with 1.64/sqrt(N)
