@@ -9,7 +9,10 @@
 --   jitstate.add(rec, counts)          -- rec.jit_samples, rec.jit_*_share
 --   jitstate.summarize(reps, srow, k)  -- the point's shares, mark and note
 -- Turned off with MCPI_JIT_PROFILE=0 or jitstate.enabled = false (the trace
--- events are still counted). The profiler asks for a tick every INTERVAL_MS
+-- events are still counted). A point whose repetitions were too short for
+-- MIN_SAMPLES ticks gets a probe right after them (probe(): the same calls
+-- in one window, up to PROBE_TIME), for Lua kernels with their JIT on: so an
+-- N = 100 point that runs interpreted is seen too. The profiler asks for a tick every INTERVAL_MS
 -- of CPU time, but its timer (ITIMER_PROF) runs on the scheduler's tick: on a
 -- HZ = 100 kernel one tick per 10 ms, so a point needs about 50 ms of
 -- measured calls for its shares to count (MIN_SAMPLES). Cost, measured on
@@ -79,6 +82,33 @@ function M.stop(h)
   return h
 end
 
+M.PROBE_TIME = 0.1  -- seconds: the longest probe of a point whose window got too few ticks
+
+--- Does kernel k (a registry entry) get a probe: Lua code whose JIT is on
+-- (C kernels spend their time in C; a kernel with the JIT off is
+-- interpreted on purpose).
+function M.probed(k)
+  return k ~= nil and M.enabled and not k.jit_off and k.backend ~= "c"
+    and (k.kind == nil or k.kind == "inproc") and jit.status()
+end
+
+--- Where a point's time goes when its measured window was too short for
+-- the profiler's 10 ms ticks: call f(req) (the point's measured function,
+-- same N) in one window until MIN_SAMPLES * 2 ticks or PROBE_TIME seconds.
+-- Right after the repetitions, so the JIT state is theirs; it times nothing.
+-- Returns the counts.
+function M.probe(f, req)
+  local h = M.start()
+  if not h then return nil end
+  local clock = require("mcpi.capi").mcpi_clock_ns
+  local t0 = clock()
+  repeat
+    local ok, err = pcall(f, req)
+    if not ok then M.stop(h); error(err, 0) end
+  until h.total >= 2 * M.MIN_SAMPLES or tonumber(clock() - t0) >= M.PROBE_TIME * 1e9
+  return M.stop(h)
+end
+
 --- Stop the profiler for good (this flushes LuaJIT's compiled traces).
 function M.shutdown()
   if running then profile.stop() end
@@ -127,6 +157,12 @@ function M.summarize(reps, srow, opts)
     srow.jit_samples = total
     if total > 0 then for k, v in pairs(by) do srow[k] = v / total end end
   end
+  local pr = opts.probe
+  if pr and pr.total > total then  -- the probe saw more than the window did
+    srow.jit_probe_samples = pr.total
+    srow.jit_samples = pr.total
+    for _, st in ipairs(M.STATES) do srow[st[2]] = pr.total > 0 and (pr[st[1]] or 0) / pr.total or nil end
+  end
   if #reasons > 0 then srow.jit_abort_reasons = reasons end
   srow.jit_reps_affected = hit
   return M.mark(srow, opts)
@@ -164,8 +200,9 @@ function M.mark(srow, opts)
       table.insert(parts, 1, pct(interp) .. " interpreted")
     end
     srow.jit_mark = mark
-    srow.jit_note = format("%s at N=%s: %s", tostring(srow.kernel),
-      require("mcpi.output").count(srow.n), concat(parts, "; "))
+    srow.jit_note = format("%s at N=%s: %s%s", tostring(srow.kernel),
+      require("mcpi.output").count(srow.n), concat(parts, "; "),
+      srow.jit_probe_samples and " (shares from a probe right after the repetitions)" or "")
   end
   return srow.jit_mark, srow.jit_note
 end

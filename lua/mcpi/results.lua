@@ -219,8 +219,9 @@ function M.summarize_metrics(reps, s, opts)
   return names
 end
 
---- Summary row of a point from its rep rows (sets their outlier flags).
-function M.summary_row(reps, first, opts)
+--- Summary row of a point from its rep rows (sets their outlier flags);
+-- probe: the profiler counts of a probe after them (mcpi.jitstate.probe).
+function M.summary_row(reps, first, opts, probe)
   local r1 = reps[1]
   local s = stats.summarize(reps, { n = r1.n, seed = opts.seed, resamples = opts.resamples })
   s.row, s.kernel, s.stream, s.n, s.threads, s.seed = "summary", r1.kernel, r1.stream, r1.n, r1.threads, r1.seed
@@ -233,7 +234,8 @@ function M.summary_row(reps, first, opts)
   s.jit_traces_steady, s.jit_aborts_steady = t, a
   local ok, k = pcall(require("mcpi.kernels").find, r1.kernel)
   -- a kernel run with its JIT off on purpose (or -joff) is not marked for it
-  require("mcpi.jitstate").summarize(reps, s, { jit_off = (ok and k and k.jit_off) or not jit.status() })
+  require("mcpi.jitstate").summarize(reps, s, { jit_off = (ok and k and k.jit_off) or not jit.status(),
+    probe = probe })
   M.summarize_metrics(reps, s, opts)
   return s
 end

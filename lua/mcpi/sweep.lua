@@ -19,6 +19,7 @@ local output = require "mcpi.output"
 local results = require "mcpi.results"
 local noise = require "mcpi.noise"
 local files = require "mcpi.files"
+local jitstate = require "mcpi.jitstate"
 
 local type, ipairs, pairs, tostring, tonumber, format = type, ipairs, pairs, tostring, tonumber, string.format
 local floor, ceil, max, min, huge, log10 = math.floor, math.ceil, math.max, math.min, math.huge, math.log10
@@ -437,6 +438,17 @@ local function append(state, row, order)
   state.written = #state.rows_out
 end
 
+-- A point whose measured window had too few profiler ticks: a probe of
+-- the same calls right after (mcpi.jitstate.probe), for Lua kernels.
+local function jit_probe(p, f, s)
+  local samples = 0
+  for _, r in ipairs(p.runs) do samples = samples + (r.jit_samples or 0) end
+  if samples >= jitstate.MIN_SAMPLES then return end
+  local k = require("mcpi.kernels").find(p.kernel)
+  if not jitstate.probed(k) then return end
+  p.probe = jitstate.probe(f, { n = p.n, seed = s.seed, threads = s.threads })
+end
+
 local function body(s, state)
   local limit = s.budget and min(2, 0.05 * s.budget) or 2
   local models, live = {}, {}
@@ -567,8 +579,11 @@ local function body(s, state)
     state.noise_hist[#state.noise_hist + 1] = nr0
     state.noise_hist[#state.noise_hist + 1] = nr1
     for _, p in ipairs(pts) do
+      if #p.runs > 0 and not failed[p.kernel] then jit_probe(p, fns[p.kernel], s) end
+    end
+    for _, p in ipairs(pts) do
       if #p.runs > 0 then
-        local srow = M.summary_row(p.runs, p.first or p.runs[1], s)
+        local srow = M.summary_row(p.runs, p.first or p.runs[1], s, p.probe)
         noise.mark(srow, other)
         if #p.runs < p.reps then srow.partial = true end
         p.summarized = true

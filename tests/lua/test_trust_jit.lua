@@ -62,6 +62,18 @@ T.test("a Lua kernel blacklisted before measurement is marked interpreted (by it
   end
 end)
 
+T.test("a point too short for the profiler's ticks gets a probe, and is marked", function()
+  local res = mcpi.sweep{ kernels = { "user.blacklisted", "c.scalar" }, n = { 1000 }, reps = 5, quiet = true }
+  local s, c
+  for _, r in ipairs(res.summary) do
+    if r.kernel == "user.blacklisted" then s = r else c = r end
+  end
+  T.ok(s.jit_probe_samples and s.jit_probe_samples >= jitstate.MIN_SAMPLES, "probed: " .. tostring(s.jit_probe_samples))
+  T.eq(s.jit_mark, "interpreted")
+  T.ok(s.jit_note:find("interpreted", 1, true) and s.jit_note:find("(shares from a probe", 1, true), s.jit_note)
+  T.eq(c.jit_probe_samples, nil, "a C kernel is not probed")
+end)
+
 T.test("a compiled Lua kernel is mostly compiled code and not marked", function()
   local f = mcpi.jitstats(mcpi.timed(mcpi.kernel("lua.philox")))
   for i = 1, 3 do f{ n = 1e5, seed = i } end
