@@ -199,6 +199,15 @@ function M.mark(srow, opts)
     if not parts[1]:find("interpreted") and type(interp) == "number" and (srow.jit_samples or 0) > 0 then
       table.insert(parts, 1, pct(interp) .. " interpreted")
     end
+    if (srow.jit_samples or 0) > 0 then  -- where the rest went
+      local rest = {}
+      for _, st in ipairs{ { "jit_compiled_share", "compiled" }, { "jit_c_share", "C" },
+          { "jit_gc_share", "GC" }, { "jit_compiler_share", "JIT compiler" } } do
+        local v = srow[st[1]]
+        if type(v) == "number" and v >= 0.005 then rest[#rest + 1] = st[2] .. " " .. pct(v) end
+      end
+      if #rest > 0 then parts[1] = parts[1] .. " (" .. concat(rest, ", ") .. ")" end
+    end
     srow.jit_mark = mark
     srow.jit_note = format("%s at N=%s: %s%s", tostring(srow.kernel),
       require("mcpi.output").count(srow.n), concat(parts, "; "),
