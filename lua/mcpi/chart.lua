@@ -326,9 +326,13 @@ M.NOTE_WIDTH = 120  -- characters per note line (11.5 px type on 800 px)
 function Chart:finish()
   if self.marked then
     self:add_legend({ kind = "ring", label = "marked point" })
-    self:note(format("%d point%s ringed: JIT state (interpreted, aborts, compiling) or other "
-      .. "load while measured; the notes of the table and report say which", self.marked,
-      self.marked == 1 and "" or "s"))
+    if self.marked <= 2 and #self.mark_notes == self.marked then
+      for _, n in ipairs(self.mark_notes) do self:note("ringed: " .. n) end
+    else
+      self:note(format("%d point%s ringed: JIT state (interpreted, aborts, compiling) or other "
+        .. "load while measured; the notes of the table and report say which", self.marked,
+        self.marked == 1 and "" or "s"))
+    end
   end
   self:draw_legend()
   local lines = {}
@@ -383,7 +387,7 @@ local function series(points, xf, yf, lof, hif)
         local lo, hi = lof and p[lof], hif and p[hif]
         if not (positive(lo) and positive(hi)) then lo, hi = nil, nil end
         out[#out + 1] = { x = x, y = y, lo = lo, hi = hi, n = p.n,
-          mark = (p.jit_mark or p.noise_ring) and { p.jit_mark, p.noise_ring } or nil }
+          mark = (p.jit_mark or p.noise_ring) and { p.jit_mark, p.noise_ring, p.jit_note } or nil }
       else
         zero = zero + 1
       end
@@ -435,6 +439,8 @@ function Chart:mark_ring(x, y, kernel, p)
     ["stroke-width"] = 1.6, class = "mark", ["data-kernel"] = kernel, ["data-n"] = numattr(p.n),
     ["data-why"] = table.concat(why, "; ") })
   self.marked = (self.marked or 0) + 1
+  self.mark_notes = self.mark_notes or {}
+  if p.mark[3] then self.mark_notes[#self.mark_notes + 1] = p.mark[3] end
 end
 
 -- Faint dots for individual repetitions (x = n, ys = list of values).

@@ -36,7 +36,7 @@ local function make(names, opts)
         runs[#runs + 1] = row
       end
       local s = results.summary_row(runs, nil, { seed = 1 })
-      if opts.mark and k == opts.mark and n == 1e5 then s.jit_mark = "interpreted" end
+      if opts.mark and k == opts.mark and n == 1e5 then s.jit_mark, s.jit_note = "interpreted", opts.note end
       summary[#summary + 1] = s
     end
   end
@@ -165,6 +165,9 @@ T.test("marked points are ringed, with a legend entry and a note", function()
   T.eq(rings, 1)
   T.ok(text:find('class="mark" [^>]*data%-kernel="lua.jit" data%-n="100000"'), "the right point")
   T.ok(text:find("1 point ringed", 1, true), "note")
+  local named = charts_of(make(ALL, { mark = "lua.jit", note = "lua.jit at N=1e5: 97% interpreted" }))
+  T.ok(named["time_lua.jit.svg"]:find("note: ringed: lua.jit at N=1e5: 97% interpreted", 1, true),
+    "a chart with one or two marked points names them")
 end)
 
 if os.getenv("DUMP_SVG") then
