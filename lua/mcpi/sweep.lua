@@ -345,7 +345,9 @@ end
 --- The plan as text: per kernel, the N measured with their repetitions, the
 -- N skipped and why, and the predicted time.
 function M.plan_text(plan)
-  local lines = { format("plan: %d point%s, predicted %s%s", #plan.points, #plan.points == 1 and "" or "s", output.time(plan.predicted + plan.probe_seconds),
+  local total = plan.predicted + plan.probe_seconds
+  local lines = { format("plan: %d point%s, predicted %s%s", #plan.points, #plan.points == 1 and "" or "s",
+    total > M.LONG_PLAN and files.hours(total) or output.time(total),
     plan.budget and format(" of a %s budget", output.time(plan.budget)) or "") }
   local by, order = {}, {}
   local function slot(k)
