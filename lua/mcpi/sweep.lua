@@ -451,6 +451,19 @@ local function jit_probe(p, f, s)
   p.probe = jitstate.probe(f, { n = p.n, seed = s.seed, threads = s.threads })
 end
 
+-- After an N's repetitions: the other load during them (mcpi.noise) and
+-- the JIT probes of points too short for the profiler. Returns the load.
+local function group_end(state, pts, nr0, fns, failed, s)
+  local nr1 = noise.reader()
+  local other = noise.other(nr0, nr1, state.noise_hist)
+  state.noise_hist[#state.noise_hist + 1] = nr0
+  state.noise_hist[#state.noise_hist + 1] = nr1
+  for _, p in ipairs(pts) do
+    if #p.runs > 0 and not failed[p.kernel] then jit_probe(p, fns[p.kernel], s) end
+  end
+  return other
+end
+
 local function body(s, state)
   local limit = s.budget and min(2, 0.05 * s.budget) or 2
   local models, live = {}, {}
@@ -576,13 +589,7 @@ local function body(s, state)
         end
       end
     end
-    local nr1 = noise.reader()
-    local other = noise.other(nr0, nr1, state.noise_hist)
-    state.noise_hist[#state.noise_hist + 1] = nr0
-    state.noise_hist[#state.noise_hist + 1] = nr1
-    for _, p in ipairs(pts) do
-      if #p.runs > 0 and not failed[p.kernel] then jit_probe(p, fns[p.kernel], s) end
-    end
+    local other = group_end(state, pts, nr0, fns, failed, s)
     for _, p in ipairs(pts) do
       if #p.runs > 0 then
         local srow = M.summary_row(p.runs, p.first or p.runs[1], s, p.probe)
