@@ -1,5 +1,7 @@
---- mcpi.report: one self-contained HTML report of a results table -- the
--- context block, the summary table, the fits and every chart as inline SVG.
+--- mcpi.report: one self-contained HTML report of a results table: the
+-- answer first (mcpi.answer: fastest first with speed-ups, the accuracy, the
+-- marked points), then every chart as inline SVG, then every point, the fits
+-- and the context block.
 -- No network, no JavaScript: it opens from a file, mails as one attachment,
 -- prints.
 --   local report = require "mcpi.report"
@@ -320,7 +322,8 @@ require("mcpi.cli").command("report", {
 Writes one HTML file (default: RESULTS.json with .html for .json): first the
 answer (every kernel at the largest common N, fastest first, with speed-ups;
 the accuracy; the marked points), then every chart of `mcpi plot` as inline
-SVG, then every point, the fits and the context. No network, no JavaScript: it opens from disk anywhere.
+SVG, then every point, the fits and the context. No network, no JavaScript:
+it opens from disk anywhere.
 Options:
   -o, --output FILE    where to write the report
   --baseline KERNEL    the throughput speed-up reference
