@@ -92,8 +92,10 @@ T.test("an earlier run's charts are cleared, never mixed in", function()
 end)
 
 T.test("an unwritable output is refused before measuring, naming it", function()
-  T.raises("sweep: json: cannot write '/nonexistent/x/F.json'", mcpi.sweep,
-    { kernels = { "c.scalar" }, n = { 1e3 }, json = "/nonexistent/x/F.json" })
+  local bad = dir .. "/no/such/F.json"
+  T.raises("sweep: json: cannot write '" .. bad .. "'", mcpi.sweep,
+    { kernels = { "c.scalar" }, n = { 1e3 }, json = bad })
+  T.eq(io.open(dir .. "/no"), nil, "nothing created on the way")
 end)
 
 T.test("bench: one line, the record; a pair gives the ratio with its CI", function()
