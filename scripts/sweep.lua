@@ -1,32 +1,32 @@
 -- The study: every available kernel over N = 10^1 .. 10^9 within a time budget
 -- (60 s unless --budget says otherwise), time and accuracy per kernel, the
--- log-log fits, saved to results/sweep.{json,jsonl,csv}, printed as a table, drawn as
--- SVG charts in results/charts/ and gathered in one HTML report, results/sweep.html.
---   mcpi script scripts/sweep.lua [KERNEL...] [--budget 300] [--n-range 1:7] [--reps R] ...
+-- fits; saved under one stem (results/sweep by default, --json DIR/F.json
+-- for another): F.json, F.jsonl, F.csv, the charts in F_charts/ and the
+-- report F.html. Prints the table, then the answer: every kernel at the
+-- largest N all reached, fastest first, the accuracy and the marked points.
+--   mcpi script scripts/sweep.lua [KERNEL...] [--budget 300] [--n-range 1:7] [--json out/s2.json] ...
 -- (the options of `mcpi run`; see `mcpi help run`). Slow kernels are skipped at
--- large N by the plan, which says so on stderr.
+-- large N by the plan, which says so on stderr. Exit 1 when a kernel failed
+-- or an output could not be written, 130 when interrupted.
 local ffi = require "ffi"
-
-pcall(ffi.cdef, "int mkdir(const char *path, unsigned int mode);")
-ffi.C.mkdir("results", 493)  -- 0755; an existing folder is fine
 
 local spec = require("mcpi.runcmd").parse(arg, 1, {
   cmd = "sweep.lua",
   kernels_optional = true,
   processes_zero = true,  -- --processes 0: every kernel in this one process
-  defaults = {
-    n = mcpi.logspace(1, 9),
-    budget = 60,
-    json = "results/sweep.json",
-    jsonl = "results/sweep.jsonl",
-    csv = "results/sweep.csv",
-  },
+  defaults = { n = mcpi.logspace(1, 9), budget = 60 },
 })
 if not spec then
   io.write("usage: mcpi script scripts/sweep.lua [KERNEL...] [options of 'mcpi run']\n",
-    "default: every available kernel, --n-range 1:9, --budget 60, results/sweep.{json,jsonl,csv},\n",
+    "default: every available kernel, --n-range 1:9, --budget 60, --json results/sweep.json\n",
+    "(and beside it results/sweep.jsonl, .csv, .html and results/sweep_charts/),\n",
     "lua.* kernels in fresh processes (--processes auto; --processes 0: all in this process)\n")
   return
+end
+if not spec.json then
+  pcall(ffi.cdef, "int mkdir(const char *path, unsigned int mode);")
+  ffi.C.mkdir("results", 493)  -- 0755; an existing folder is fine
+  spec.json = "results/sweep.json"
 end
 
 -- The study's baseline is the loop without a JIT, when it takes part.
@@ -56,44 +56,14 @@ end
 
 local res = mcpi.sweep(spec)
 res:print()
-
--- The comparison at a glance: every kernel at the largest N all of them reached.
-local per_n, kernels = {}, {}
-for _, s in ipairs(res.summary) do
-  per_n[s.n] = (per_n[s.n] or 0) + 1
-  kernels[s.kernel] = true
-end
-local nk, top = 0, nil
-for _ in pairs(kernels) do nk = nk + 1 end
-for n, c in pairs(per_n) do
-  if c == nk and (top == nil or n > top) then top = n end
-end
-if top and nk > 1 then
-  local rows = {}
-  for _, s in ipairs(res.summary) do if s.n == top then rows[#rows + 1] = s end end
-  table.sort(rows, function(a, b) return (a.seconds_median or math.huge) < (b.seconds_median or math.huge) end)
-  io.write(string.format("\nall %d kernels at N = %s, fastest first:\n", nk, mcpi.output.count(top)),
-    mcpi.output.table(rows, { baseline = spec.baseline }))
-end
+local answer = require "mcpi.answer"
+local A = answer.of(res, { baseline = spec.baseline, show = spec.show })
+if A then io.write("\n", answer.text(A)) end
 io.write("\n", res:summary())
-local saved = {}
-for _, f in ipairs{ spec.json, spec.jsonl, spec.csv } do saved[#saved + 1] = f end
+if #res.saved > 0 then io.stderr:write("saved ", table.concat(res.saved, ", "), "\n") end
+if res.interrupted then os.exit(130, true) end
 if #res.failures > 0 then
   io.stderr:write(string.format("mcpi: %d kernel failure(s), noted above\n", #res.failures))
 end
-if #res.errors > 0 then
-  io.stderr:write("mcpi: results printed above, not all were saved\n")
-  os.exit(1, true)
-end
-local dir = (spec.json:match("^(.*)/") or ".") .. "/charts"
-local charts, cerr = res:plot(dir)
-if charts then
-  saved[#saved + 1] = dir .. "/ (" .. #charts .. " charts)"
-else
-  io.stderr:write("mcpi: charts not drawn: ", tostring(cerr), "\n")
-end
-local html = spec.json:gsub("%.json$", "") .. ".html"
-local ok, rerr = res:report(html)
-if ok then saved[#saved + 1] = html else io.stderr:write("mcpi: report not written: ", tostring(rerr), "\n") end
-io.stderr:write("saved ", table.concat(saved, ", "), "\n")
-if #res.failures > 0 then os.exit(1, true) end
+if #res.errors > 0 then io.stderr:write("mcpi: results printed above, not all were saved\n") end
+if #res.failures > 0 or #res.errors > 0 then os.exit(1, true) end

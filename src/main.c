@@ -286,6 +286,27 @@ struct smain {
   int status;
 };
 
+/* A script that ran to its end still exits 130 after an interrupted sweep
+** and 1 after a kernel failure or an output not written, whether or not it
+** looked (mcpi.files.status, which names them). Pushes the exit code; 0
+** when no sweep ran (mcpi.files never loaded). */
+static int script_status(lua_State *L)
+{
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "loaded");
+  lua_getfield(L, -1, "mcpi.files");
+  lua_replace(L, -3);
+  lua_pop(L, 1);
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    lua_pushinteger(L, 0);
+    return 0;
+  }
+  lua_getfield(L, -1, "status");
+  lua_remove(L, -2);
+  return host_docall(L, 0, 1);
+}
+
 static int pmain(lua_State *L)
 {
   struct smain *s = (struct smain *)lua_touserdata(L, 1);
@@ -337,7 +358,7 @@ static int pmain(lua_State *L)
       lua_pop(L, 1);
     }
     status = host_docall(L, n, 0);
-    if (status == 0) lua_pushinteger(L, 0);
+    if (status == 0) status = script_status(L);
   } else if (status == 0) {
     lua_pop(L, 1);
   }

@@ -19,9 +19,10 @@ local function fin(v)
 end
 M.fin = fin
 
--- Okabe & Ito (2008), ordered so the first kernels get the colours that stay
--- apart under every common colour-vision deficiency; yellow last (weak on white).
-M.PALETTE = { "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442" }
+-- The colours of mcpi.style (Okabe & Ito's, the light ones darkened so each
+-- shows on white); a kernel's pair comes from its name there, by index only
+-- for callers that have no name.
+M.PALETTE = require("mcpi.style").COLORS
 -- Marker shapes (7, coprime with 8 colours, so 56 kernels get distinct pairs).
 local MARKERS = {
   { "circle", "M-5 0 A5 5 0 1 0 5 0 A5 5 0 1 0 -5 0 Z" },
@@ -286,6 +287,8 @@ function Chart:draw_legend()
     elseif e.kind == "dot" then
       d:el("circle", { cx = x - 5, cy = y - 2, r = 2, fill = e.color, ["fill-opacity"] = 0.45 })
       d:el("circle", { cx = x + 4, cy = y + 2, r = 2, fill = e.color, ["fill-opacity"] = 0.45 })
+    elseif e.kind == "ring" then
+      d:el("circle", { cx = x, cy = y, r = 8, fill = "none", stroke = "#C00000", ["stroke-width"] = 1.6 })
     elseif e.kind == "band" then
       d:el("rect", { x = x - 14, y = y - 6, width = 28, height = 12, fill = e.color, ["fill-opacity"] = 0.3 })
     end
@@ -307,11 +310,47 @@ function Chart:empty(msg)
     class = "lab empty" }, msg)
 end
 
+-- A note cut into lines of at most `width` characters, at spaces.
+local function wrap(text, width)
+  local lines, line = {}, ""
+  for word in text:gmatch("%S+") do
+    if line ~= "" and #line + 1 + #word > width then lines[#lines + 1] = line; line = "  " .. word
+    else line = line == "" and word or (line .. " " .. word) end
+  end
+  if line ~= "" then lines[#lines + 1] = line end
+  return lines
+end
+
+M.NOTE_WIDTH = 120  -- characters per note line (11.5 px type on 800 px)
+
 function Chart:finish()
+  if self.marked then
+    self:add_legend({ kind = "ring", label = "marked point" })
+    if self.marked <= 2 and #self.mark_notes == self.marked then
+      for _, n in ipairs(self.mark_notes) do self:note("ringed: " .. n) end
+    else
+      self:note(format("%d point%s ringed: JIT state (interpreted, aborts, compiling) or other "
+        .. "load while measured; the notes of the table and report say which", self.marked,
+        self.marked == 1 and "" or "s"))
+    end
+  end
   self:draw_legend()
-  local y = H - 8 - (#self.notes - 1) * 15
+  local lines = {}
   for _, s in ipairs(self.notes) do
-    self.d:el("text", { x = 12, y = y, class = "note" }, "note: " .. s)
+    for _, l in ipairs(wrap("note: " .. s, M.NOTE_WIDTH)) do lines[#lines + 1] = l end
+  end
+  -- Notes below the axis label; the chart grows when they need the room.
+  local y = H - 8 - (#lines - 1) * 15
+  if y < Y1 + 68 then
+    y = Y1 + 68
+    local h = y + (#lines - 1) * 15 + 10
+    local d = self.d
+    d.parts[1] = d.parts[1]:gsub('height="' .. H .. '"', 'height="' .. h .. '"', 1)
+      :gsub('viewBox="0 0 ' .. W .. " " .. H .. '"', 'viewBox="0 0 ' .. W .. " " .. h .. '"', 1)
+    d:el("rect", { x = 0, y = H, width = W, height = h - H, fill = "#ffffff" })
+  end
+  for _, l in ipairs(lines) do
+    self.d:el("text", { x = 12, y = y, class = "note" }, l)
     y = y + 15
   end
   return self.d:finish()
@@ -347,7 +386,8 @@ local function series(points, xf, yf, lof, hif)
       if positive(x) and positive(y) then
         local lo, hi = lof and p[lof], hif and p[hif]
         if not (positive(lo) and positive(hi)) then lo, hi = nil, nil end
-        out[#out + 1] = { x = x, y = y, lo = lo, hi = hi, n = p.n }
+        out[#out + 1] = { x = x, y = y, lo = lo, hi = hi, n = p.n,
+          mark = (p.jit_mark or p.noise_ring) and { p.jit_mark, p.noise_ring, p.jit_note } or nil }
       else
         zero = zero + 1
       end
@@ -364,7 +404,8 @@ function Chart:draw_series(pts, style, kernel, opts)
   opts = opts or {}
   local xa, ya = self.xa, self.ya
   local d = self.d
-  d:open("g", { class = "series", ["data-kernel"] = kernel, ["data-metric"] = opts.metric })
+  d:open("g", { class = "series", ["data-kernel"] = kernel, ["data-metric"] = opts.metric,
+    ["data-kernels"] = opts.kernels })
   if opts.line ~= false then
     local pix = {}
     for i, p in ipairs(pts) do pix[i] = { xa.map(p.x), ya.map(p.y) } end
@@ -383,8 +424,23 @@ function Chart:draw_series(pts, style, kernel, opts)
       fill = opts.hollow and "#ffffff" or nil, stroke = opts.hollow and style.color or nil,
       ["stroke-width"] = opts.hollow and 1.6 or nil,
     })
+    if p.mark then self:mark_ring(xa.map(p.x), ya.map(p.y), kernel, p) end
   end
   d:close()
+end
+
+--- A red ring around a marked point (mcpi.jitstate, mcpi.noise): the chart
+-- gets a legend entry and a note counting them once.
+function Chart:mark_ring(x, y, kernel, p)
+  local why = {}
+  if p.mark[1] then why[#why + 1] = "JIT: " .. p.mark[1] end
+  if p.mark[2] then why[#why + 1] = "other load" end
+  self.d:el("circle", { cx = x, cy = y, r = 9, fill = "none", stroke = "#C00000",
+    ["stroke-width"] = 1.6, class = "mark", ["data-kernel"] = kernel, ["data-n"] = numattr(p.n),
+    ["data-why"] = table.concat(why, "; ") })
+  self.marked = (self.marked or 0) + 1
+  self.mark_notes = self.mark_notes or {}
+  if p.mark[3] then self.mark_notes[#self.mark_notes + 1] = p.mark[3] end
 end
 
 -- Faint dots for individual repetitions (x = n, ys = list of values).

@@ -120,6 +120,7 @@ function M.collect(extra)
     overhead_lua_call_ns = o.lua_call,
     overhead_clock_read_ns = o.clock_read,
   }
+  for k, v in pairs(require("mcpi.noise").context()) do ctx[k] = v end
   if extra ~= nil then
     if type(extra) ~= "table" then error(format("extra must be a table, got %s", type(extra)), 2) end
     for k, v in pairs(extra) do ctx[k] = v end

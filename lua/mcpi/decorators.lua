@@ -10,6 +10,7 @@ local C = require "mcpi.capi"
 local measure = require "mcpi.measure"
 local stats = require "mcpi.stats"
 local util = require "mcpi.util"
+local jitstate = require "mcpi.jitstate"
 
 local type, pairs, ipairs, tonumber, tostring, format = type, pairs, ipairs, tonumber, tostring, string.format
 local ceil, max, min, abs, pi, huge = math.ceil, math.max, math.min, math.abs, math.pi, math.huge
@@ -317,9 +318,12 @@ local function build_jitstats(f)
       end
     end
     jit.attach(cb, "trace")
+    local h = jitstate.start()
     local ok, rec = pcall(f, req)
+    local prof = jitstate.stop(h)
     jit.attach(cb)
     if not ok then error(rec, 0) end
+    jitstate.add(rec, prof)
     ncalls = ncalls + 1
     rec.jit_traces, rec.jit_aborts, rec.jit_started = stopped, aborted, started
     if #reasons > 0 then rec.jit_abort_reasons = reasons end
@@ -331,7 +335,10 @@ end
 --- jitstats(f): LuaJIT trace activity during the call (jit.attach):
 -- jit_traces (traces completed), jit_aborts, jit_started, jit_abort_reasons,
 -- and jit_first (true on the first call through this wrapper, which includes
--- compilation). Around repeat, the first (warm-up) call's figures are kept
+-- compilation); with the profiler on (mcpi.jitstate), jit_samples and the
+-- shares of the window spent compiled, interpreted, in C, GC and the compiler
+-- (jit_compiled_share, jit_interpreted_share, jit_c_share, jit_gc_share,
+-- jit_compiler_share). Around repeat, the first (warm-up) call's figures are kept
 -- apart from the steady state (jit_traces_first vs jit_traces_steady).
 M.jitstats = decorator("jitstats", build_jitstats, function(o, level)
   return only(o, {}, "jitstats", level + 1)

@@ -4,6 +4,7 @@
 --   mcpi.kernel(name), mcpi.timed/accuracy/throughput/repeat/jitstats (decorators),
 --   mcpi.sweep{...}, mcpi.logspace(a, b), mcpi.load(path) (results JSON), mcpi.stats
 --   mcpi.plot     SVG charts          mcpi.report HTML report   mcpi.svg  SVG writer
+--   mcpi.bench(kernel_or_function [, n]) / mcpi.bench(a, b [, n])  a one-line timing
 local M = { _VERSION = "mcpi 0.1.0" }
 
 -- name -> module, or {module, field}
@@ -35,6 +36,7 @@ local lazy = {
   paired = "mcpi.paired",
   bmf = "mcpi.bmf",
   compare = { "mcpi.compare", "compare" },
+  bench = { "mcpi.bench", "run" },
 }
 
 setmetatable(M, {

@@ -98,7 +98,9 @@ end
 --- The results table as text: one line per summary row (kernel, N): reps,
 -- median time with its 95% bootstrap CI, ns/sample, samples/s, speed-up
 -- against the baseline kernel at the same N, median |error|, RMS error and
--- the theoretical sigma, outliers. opts.baseline names the baseline kernel
+-- the theoretical sigma, outliers; then a column per field in opts.show
+-- (a summary field, or a metric summarised as FIELD_median with its CI) and
+-- MARK where a point is marked. opts.baseline names the baseline kernel
 -- (default: the first kernel).
 function M.table(summary, opts)
   opts = opts or {}
@@ -132,8 +134,64 @@ function M.table(summary, opts)
       tostring(s.outliers or 0),
     }
   end
+  M.add_shown(summary, header, rows, opts.show)
+  M.add_marks(summary, header, rows)
   local text = M.columns(header, rows, { false, true, true, true, true, true, true, true, true, true, true, true, true })
   return text
+end
+
+--- The marks of a summary row: "jit" (mcpi.jitstate: mostly interpreted,
+-- aborting or compiling while measured) and "load" (mcpi.noise: other
+-- processes busy during the point); "" when none.
+function M.marks(s)
+  local m = {}
+  if s.jit_mark then m[#m + 1] = "jit" end
+  if s.noise_mark then m[#m + 1] = "load" end
+  return concat(m, ",")
+end
+
+--- A chosen field of a summary row as text: FIELD itself when the row has
+-- it, else FIELD_median with its CI (FIELD_ci_lo..FIELD_ci_hi) when present;
+-- "-" when the row has neither.
+function M.shown(s, field)
+  local v, lo, hi = s[field], nil, nil
+  if v == nil then v, lo, hi = s[field .. "_median"], s[field .. "_ci_lo"], s[field .. "_ci_hi"] end
+  if type(v) == "number" then
+    if finite(lo) and finite(hi) then return format("%.4g (%.4g-%.4g)", v, lo, hi) end
+    return format("%.4g", v)
+  end
+  if v == nil then return "-" end
+  if type(v) == "table" then return concat(v, "; ") end
+  return tostring(v)
+end
+
+-- Columns for the fields asked for (opts.show: a list of names).
+function M.add_shown(summary, header, rows, show)
+  if type(show) == "string" then show = { show } end
+  for _, f in ipairs(show or {}) do
+    header[#header + 1] = f:upper()
+    for i, s in ipairs(summary) do rows[i][#rows[i] + 1] = M.shown(s, f) end
+  end
+end
+
+-- A MARK column, only when some row is marked (the notes say why).
+function M.add_marks(summary, header, rows)
+  local any = false
+  for _, s in ipairs(summary) do if M.marks(s) ~= "" then any = true end end
+  if not any then return end
+  header[#header + 1] = "MARK"
+  for i, s in ipairs(summary) do rows[i][#rows[i] + 1] = M.marks(s) end
+end
+
+--- The fixed cost of an affine fit as text: "0 (held)" when it was held
+-- at 0 (the free fit went negative), "12.3 ns (n.s.)" when its 95% interval
+-- includes 0; older files' negative t0 shows as "<0 (n.s.)", never as a value.
+function M.t0_text(a)
+  if a.t0_constrained then return "0 (held)" end
+  if not finite(a.t0) then return "-" end
+  if a.t0 < 0 then return "<0 (n.s.)" end
+  if a.t0_significant == false then return M.time(a.t0) .. " (n.s.)" end
+  return M.time(a.t0)
 end
 
 --- The fits as text, one line per kernel: time = t0 + c*N (fixed cost per
@@ -143,8 +201,12 @@ end
 function M.fits(fits)
   if type(fits) ~= "table" or #fits == 0 then return "" end
   local by, order = {}, {}
+  local few = 0
   for _, f in ipairs(fits) do
-    if type(f) == "table" and f.kernel ~= nil and f.metric ~= nil then
+    -- two points fit any curve exactly (files written before fits needed 3)
+    if type(f) == "table" and type(f.n_points) == "number" and f.n_points < 3 then
+      few = few + 1
+    elseif type(f) == "table" and f.kernel ~= nil and f.metric ~= nil then
       local k = tostring(f.kernel)
       if not by[k] then by[k] = {}; order[#order + 1] = k end
       by[k][tostring(f.metric) .. "/" .. tostring(f.model or "power")] = f
@@ -160,7 +222,7 @@ function M.fits(fits)
     local a = by[k]["seconds/affine"]
     local t0, c, ci, r2 = "-", "-", "-", "-"
     if a and finite(a.c) then
-      t0 = M.time(a.t0)
+      t0 = M.t0_text(a)
       c = ns(a.c)
       ci = finite(a.c_lo) and (ns(a.c_lo) .. "-" .. ns(a.c_hi)) or "-"
       r2 = format("%.4f", a.r2)
@@ -169,8 +231,12 @@ function M.fits(fits)
     local e, er = power(by[k]["abs_err/power"])
     rows[#rows + 1] = { k, t0, c, ci, r2, tb and finite(tb.b) and format("%.3f", tb.b) or "-", e, er }
   end
+  if #rows == 0 then
+    return few > 0 and "no fits: a fit needs at least 3 values of N\n" or ""
+  end
   return "fits (time = t0 + c*N by least squares of relative residuals, 95% t interval for c;\n"
-    .. "     time ~ N^b and error = RMS |pi_hat - pi| ~ e*N^d by log-log least squares, expect d = -0.5):\n"
+    .. "     time ~ N^b and error = RMS |pi_hat - pi| ~ e*N^d by log-log least squares, expect d = -0.5;\n"
+    .. "     t0 >= 0: '0 (held)' where the free fit gave a negative fixed cost; n.s. = 95% interval includes 0):\n"
     .. M.columns({ "KERNEL", "FIXED t0", "NS/SAMPLE c", "95% CI", "R2", "TIME b", "ERROR ~ e*N^d", "R2" }, rows)
 end
 

@@ -1,11 +1,14 @@
---- mcpi.report: one self-contained HTML report of a results table -- the
--- context block, the summary table, the fits and every chart as inline SVG.
+--- mcpi.report: one self-contained HTML report of a results table: the
+-- answer first (mcpi.answer: fastest first with speed-ups, the accuracy, the
+-- marked points), then every chart as inline SVG, then every point, the fits
+-- and the context block.
 -- No network, no JavaScript: it opens from a file, mails as one attachment,
 -- prints.
 --   local report = require "mcpi.report"
 --   assert(report.write(t, "results/report.html"))
 -- Loading this module registers the `mcpi report` command.
 local plot = require "mcpi.plot"
+local answer = require "mcpi.answer"
 local svg = require "mcpi.svg"
 local util = require "mcpi.util"
 
@@ -104,20 +107,26 @@ local function context_html(ctx, out)
   out[#out + 1] = "</table>"
 end
 
-local function summary_html(S, out)
-  out[#out + 1] = '<table class="summary"><thead><tr><th class="k">kernel</th><th>N</th><th>reps</th>'
+local function summary_html(S, out, show)
+  local output = require "mcpi.output"
+  local head = { '<table class="summary"><thead><tr><th class="k">kernel</th><th>N</th><th>reps</th>'
     .. "<th>median time</th><th>95% CI of median</th><th>ns/sample</th><th>samples/s</th>"
-    .. "<th>median |error|</th><th>RMS error</th><th>1.64/&#8730;N</th><th>RMS / &#963;</th></tr></thead><tbody>"
+    .. "<th>median |error|</th><th>RMS error</th><th>1.64/&#8730;N</th><th>RMS / &#963;</th>"
+    .. '<th class="k">mark</th>' }
+  for _, f in ipairs(show or {}) do head[#head + 1] = "<th>" .. esc(f) .. "</th>" end
+  out[#out + 1] = concat(head) .. "</tr></thead><tbody>"
   for _, k in ipairs(S.kernels) do
     for i, p in ipairs(k.points) do
       local ci = (p.t_lo and p.t_hi) and (plot.duration(p.t_lo) .. " &#8211; " .. plot.duration(p.t_hi)) or "n/a"
       local nsps = (p.t and p.t > 0) and g3(p.t / p.n * 1e9) or "n/a"
+      local extra = { format('<td class="k">%s</td>', esc(output.marks{ jit_mark = p.jit_mark, noise_mark = p.noise_mark })) }
+      for _, f in ipairs(show or {}) do extra[#extra + 1] = "<td>" .. esc(output.shown(p.row or {}, f)) .. "</td>" end
       out[#out + 1] = format('<tr%s><td class="k">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>'
-        .. "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
+        .. "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>%s</tr>",
         i == 1 and ' class="first"' or "", esc(k.name), grouped(p.n),
         esc(p.reps and util.fmtnum(p.reps) or "n/a"), esc(plot.duration(p.t)), ci, nsps,
         esc(p.sps and plot.si(p.sps) or "n/a"), g3(p.med), g3(p.rms), g3(p.sigma),
-        (p.rms and p.sigma and p.sigma > 0) and g3(p.rms / p.sigma) or "n/a")
+        (p.rms and p.sigma and p.sigma > 0) and g3(p.rms / p.sigma) or "n/a", concat(extra))
     end
   end
   out[#out + 1] = "</tbody></table>"
@@ -129,7 +138,8 @@ local function fits_html(t, out)
   local fits = type(t.fits) == "table" and t.fits or {}
   local rows = {}
   for _, f in ipairs(fits) do
-    if type(f) == "table" then rows[#rows + 1] = f end
+    -- no fit from fewer than 3 N (older files hold two-point fits: R2 = 1, no CI)
+    if type(f) == "table" and not (type(f.n_points) == "number" and f.n_points < 3) then rows[#rows + 1] = f end
   end
   if #rows == 0 then
     out[#out + 1] = "<p>This results file has no fits.</p>"
@@ -141,8 +151,9 @@ local function fits_html(t, out)
     local model, params
     if f.model == "affine" then
       model = "t = t0 + c&#183;N"
-      params = format("t0 = %s s, c = %s ns/sample (95%% CI %s&#8211;%s)", g3(f.t0),
-        g3(fin(f.c) and f.c * 1e9), g3(fin(f.c_lo) and f.c_lo * 1e9), g3(fin(f.c_hi) and f.c_hi * 1e9))
+      params = format("t0 = %s, c = %s ns/sample%s", esc(require("mcpi.output").t0_text(f)),
+        g3(fin(f.c) and f.c * 1e9), (fin(f.c_lo) and fin(f.c_hi))
+          and format(" (95%% CI %s&#8211;%s)", g3(f.c_lo * 1e9), g3(f.c_hi * 1e9)) or "")
     else
       model = esc(type(f.model) == "string" and f.model ~= "power" and f.model or "y = a\194\183N^b")
       params = format("a = %s, b = %s", g3(f.a), g3(f.b))
@@ -159,6 +170,49 @@ local function fits_html(t, out)
     .. "with a Student-t interval, and a low R&#178; says the cost per sample changes with N "
     .. "(caches, threads started only for large N). The power law is the log-log fit the study's "
     .. "charts show; the fixed cost bends its time exponent below 1.</p>"
+end
+
+-- The answer first: fastest-first comparison, accuracy, marked points.
+local function answer_html(A, out)
+  local c = A.compare
+  if c and #c.rows > 0 then
+    local ci = c.ci
+    out[#out + 1] = format("<p>All %d kernels at N = %s (the largest N every kernel ran), fastest first; "
+      .. "speed-up over <code>%s</code>%s.</p>", #c.rows, grouped(c.n), esc(tostring(c.baseline)),
+      ci and " with its 95% bootstrap CI" or " as the ratio of median times (no interval in these results)")
+    out[#out + 1] = '<table class="answer"><thead><tr><th>#</th><th class="k">kernel</th><th>median time</th>'
+      .. "<th>95% CI</th><th>ns/sample</th><th>samples/s</th><th>speed-up</th><th>RMS / &#963;</th>"
+      .. '<th class="k">mark</th>'
+    for _, f in ipairs(A.show or {}) do out[#out + 1] = "<th>" .. esc(f) .. "</th>" end
+    out[#out + 1] = "</tr></thead><tbody>"
+    for i, r in ipairs(c.rows) do
+      local p = r.p
+      local e = p.rms_common or p.rms
+      out[#out + 1] = format('<tr><td>%d</td><td class="k">%s</td><td>%s</td><td>%s</td><td>%s</td>'
+        .. '<td>%s</td><td>%s</td><td>%s</td><td class="k">%s</td>', i, esc(r.name), esc(plot.duration(p.t)),
+        (p.t_lo and p.t_hi) and (plot.duration(p.t_lo) .. " &#8211; " .. plot.duration(p.t_hi)) or "n/a",
+        g3(p.t / p.n * 1e9), esc(plot.si(r.sps)), (esc(answer.speedup_text(r)):gsub("%-", "&#8211;")),
+        (e and p.sigma) and g3(e / p.sigma) or "n/a",
+        esc(require("mcpi.output").marks{ jit_mark = p.jit_mark, noise_mark = p.noise_mark }))
+      for _, f in ipairs(A.show or {}) do
+        out[#out + 1] = "<td>" .. esc(require("mcpi.output").shown(p.row or {}, f)) .. "</td>"
+      end
+      out[#out + 1] = "</tr>"
+    end
+    out[#out + 1] = "</tbody></table>"
+  end
+  out[#out + 1] = '<ul class="accuracy">'
+  for _, l in ipairs(answer.accuracy_lines(A.accuracy)) do out[#out + 1] = "<li>" .. esc(l) .. "</li>" end
+  out[#out + 1] = "</ul>"
+  if #A.marked > 0 then
+    out[#out + 1] = '<p>Marked points (ringed in the charts): their times are not what the kernel '
+      .. 'does in steady state.</p><ul class="notes marked">'
+    for _, m in ipairs(A.marked) do out[#out + 1] = "<li>" .. esc(m) .. "</li>" end
+    out[#out + 1] = "</ul>"
+  else
+    out[#out + 1] = "<p>No point is marked: no Lua kernel ran mostly interpreted, aborted or compiled "
+      .. "traces while measured, and no other load was seen.</p>"
+  end
 end
 
 local CAPTIONS = {
@@ -181,6 +235,10 @@ function M.html(t, opts)
   if opts ~= nil and type(opts) ~= "table" then error("report.html: opts must be a table", 2) end
   opts = opts or {}
   t = plot.as_table(t)
+  if type(opts.show) == "string" then opts.show = { opts.show } end
+  if opts.show ~= nil and type(opts.show) ~= "table" then
+    error(format("report.html: opts.show must be a list of field names, got %s", type(opts.show)), 2)
+  end
   for _, f in ipairs({ "title", "source", "baseline" }) do
     if opts[f] ~= nil and type(opts[f]) ~= "string" then
       error(format("report.html: opts.%s must be a string, got %s", f, type(opts[f])), 2)
@@ -203,31 +261,38 @@ function M.html(t, opts)
     #S.kernels, #S.kernels == 1 and "" or "s", npts, npts == 1 and "" or "s",
     opts.source and (" from <code>" .. esc(opts.source) .. "</code>") or "",
     type(ctx.date) == "string" and (", measured " .. esc(ctx.date)) or "")
-  out[#out + 1] = '<nav><a href="#context">Context</a><a href="#summary">Summary</a>'
-    .. '<a href="#fits">Fits</a><a href="#charts">Charts</a><a href="#kernels">Per kernel</a></nav>'
+  out[#out + 1] = '<nav><a href="#answer">Answer</a><a href="#charts">Charts</a>'
+    .. '<a href="#summary">Summary</a><a href="#fits">Fits</a><a href="#context">Context</a>'
+    .. '<a href="#kernels">Per kernel</a></nav>'
+  out[#out + 1] = '<h2 id="answer">The answer</h2>'
+  answer_html(answer.of(t, { baseline = opts.baseline, show = opts.show }), out)
   if #notes > 0 then
     out[#out + 1] = '<ul class="notes">'
     for _, n in ipairs(notes) do out[#out + 1] = "<li>note: " .. esc(n) .. "</li>" end
     out[#out + 1] = "</ul>"
   end
-  out[#out + 1] = '<h2 id="context">Context</h2>'
-  context_html(t.context, out)
-  out[#out + 1] = '<h2 id="summary">Summary</h2>'
-  summary_html(S, out)
-  out[#out + 1] = require("mcpi.paired").html(t.summary or t.results, esc)
-  out[#out + 1] = '<h2 id="fits">Fits</h2>'
-  fits_html(t, out)
   out[#out + 1] = '<h2 id="charts">Charts</h2>'
-  local kernel_heading = false
+  local details = false
   for _, c in ipairs(charts) do
-    if c.kernel and not kernel_heading then
+    if c.kernel and not details then
+      out[#out + 1] = '<h2 id="summary">Details: every point</h2>'
+      summary_html(S, out, opts.show)
+      out[#out + 1] = require("mcpi.paired").html(t.summary or t.results, esc)
+      out[#out + 1] = '<h2 id="fits">Fits</h2>'
+      fits_html(t, out)
+      out[#out + 1] = '<h2 id="context">Context</h2>'
+      context_html(t.context, out)
       out[#out + 1] = '<h2 id="kernels">Per kernel</h2>'
-      kernel_heading = true
+      details = true
     end
     out[#out + 1] = format('<figure id="%s">', esc("fig-" .. c.name:gsub("%.svg$", "")))
     out[#out + 1] = c.svg
     out[#out + 1] = format("<figcaption>%s <code>%s</code></figcaption></figure>",
       CAPTIONS[c.kind] or "", esc(c.name))
+  end
+  if not details then
+    out[#out + 1] = '<h2 id="summary">Details: every point</h2>'
+    summary_html(S, out, opts.show)
   end
   local version = require("mcpi")._VERSION or "mcpi"
   out[#out + 1] = format("<footer>Written by %s (<code>mcpi report</code>); self-contained: "
@@ -252,27 +317,35 @@ function M.write(t, path, opts)
 end
 
 require("mcpi.cli").command("report", {
-  args = "RESULTS.json [-o FILE.html] [--baseline KERNEL] [--title TEXT]",
-  summary = "one self-contained HTML report: context, summary, fits, charts",
+  args = "RESULTS.json [-o FILE.html] [--baseline KERNEL] [--title TEXT] [--show F,...]",
+  summary = "one self-contained HTML report: the answer, charts, every point, fits, context",
   help = [[
-Writes one HTML file (default: RESULTS.json with .html for .json) holding the
-context block, the summary table, the fits and every chart of `mcpi plot` as
-inline SVG. No network, no JavaScript: it opens from disk anywhere.
+Writes one HTML file (default: RESULTS.json with .html for .json): first the
+answer (every kernel at the largest common N, fastest first, with speed-ups;
+the accuracy; the marked points), then every chart of `mcpi plot` as inline
+SVG, then every point, the fits and the context. No network, no JavaScript:
+it opens from disk anywhere.
 Options:
   -o, --output FILE    where to write the report
   --baseline KERNEL    the throughput speed-up reference
   --title TEXT         the page heading (default "mcpi results")
+  --show F[,F...]      columns for these summary fields or metrics (median, 95% CI)
 Exit codes: 2 for usage errors (unknown option, missing or unreadable file,
 unwritable output), 1 when the file is not mcpi/1 results JSON.]],
   run = function(args, i)
     local pos, o = plot.parse_args("report", args, i, { ["-o"] = "output", ["--output"] = "output",
-      ["--baseline"] = "baseline", ["--title"] = "title" })
+      ["--baseline"] = "baseline", ["--title"] = "title", ["--show"] = "show" })
     if #pos == 0 then util.usage("report: missing RESULTS.json (usage: mcpi report RESULTS.json -o report.html)") end
     if #pos > 1 then util.usage(format("report: unexpected argument '%s' (one results file at a time)", pos[2])) end
     local src = pos[1]
     local t = plot.read_or_exit("report", src)
     local path = o.output or (src:gsub("%.json$", "") .. ".html")
-    local html, err = M.html(t, { baseline = o.baseline, title = o.title, source = src })
+    local show
+    if o.show then
+      show = {}
+      for f in o.show:gmatch("[^,]+") do show[#show + 1] = f end
+    end
+    local html, err = M.html(t, { baseline = o.baseline, title = o.title, source = src, show = show })
     if not html then
       if o.baseline and err:find("^baseline") then util.usage("report: " .. err) end
       plot.data_error(format("report: '%s': %s", src, err))

@@ -76,7 +76,8 @@ M.new = new_results
 -- kernel the VS column compares with.
 function Results:table(opts)
   opts = opts or {}
-  local parts = { output.table(self.summary, { baseline = opts.baseline or self.baseline }) }
+  local parts = { output.table(self.summary, { baseline = opts.baseline or self.baseline,
+    show = opts.show or self.show }) }
   local spread = require("mcpi.fresh").spread_text(self.summary)
   if spread ~= "" then parts[#parts + 1] = "\n" .. spread end
   local sp = require("mcpi.paired").sentences(self.summary)
@@ -86,6 +87,15 @@ function Results:table(opts)
   local partial = false
   for _, s in ipairs(self.summary) do if s.partial then partial = true end end
   if partial then parts[#parts + 1] = "* partial: fewer repetitions finished than planned (interrupted or failed)\n" end
+  for _, s in ipairs(self.summary) do
+    if s.jit_note then parts[#parts + 1] = "note: " .. s.jit_note .. "\n" end
+  end
+  local noise = require "mcpi.noise"
+  local loaded = noise.list_text(self.summary)
+  if loaded then
+    parts[#parts + 1] = format("note: measured while other processes used more than %.2g cores "
+      .. "(marked load): %s\n", noise.THRESHOLD, loaded)
+  end
   for _, n in ipairs(self.notes) do parts[#parts + 1] = "note: " .. n .. "\n" end
   return concat(parts)
 end
@@ -181,8 +191,48 @@ function M.rep_row(rec, rep)
   return r
 end
 
---- Summary row of a point from its rep rows (sets their outlier flags).
-function M.summary_row(reps, first, opts)
+-- Fields of repetition rows that are not metrics to summarise (identifiers,
+-- counts) or are summarised by stats.summarize already.
+local NOT_METRICS = { n = true, seed = true, rep = true, threads = true, hits = true, calls = true,
+  process = true, ranks = true, seconds = true, estimate = true, abs_err = true, rel_accuracy = true,
+  std_err = true, z = true, ns_per_sample = true, samples_per_s = true, first_call_seconds = true }
+
+--- Summarise every other numeric field of the repetition rows (what a
+-- user's decorator or a backend adds: peak_rss_kb, cpu_util, wall_seconds,
+-- device_seconds ...) into s as FIELD_median with the bootstrap 95% CI of
+-- the median as FIELD_ci_lo, FIELD_ci_hi. Returns the names, sorted.
+function M.summarize_metrics(reps, s, opts)
+  local names, seen = {}, {}
+  for _, r in ipairs(reps) do
+    for k, v in pairs(r) do
+      if type(k) == "string" and type(v) == "number" and not NOT_METRICS[k] and not seen[k]
+          and not k:match("^jit_") and s[k .. "_median"] == nil then
+        seen[k] = true
+        names[#names + 1] = k
+      end
+    end
+  end
+  table.sort(names)
+  for _, k in ipairs(names) do
+    local xs = {}
+    for _, r in ipairs(reps) do
+      local v = r[k]
+      if type(v) == "number" and v == v and v > -huge and v < huge then xs[#xs + 1] = v end
+    end
+    if #xs > 0 then
+      s[k .. "_median"] = stats.median(xs)
+      if #xs >= 2 then
+        s[k .. "_ci_lo"], s[k .. "_ci_hi"] = stats.bootstrap_ci(xs, "median",
+          { seed = opts.seed, resamples = opts.resamples })
+      end
+    end
+  end
+  return names
+end
+
+--- Summary row of a point from its rep rows (sets their outlier flags);
+-- probe: the profiler counts of a probe after them (mcpi.jitstate.probe).
+function M.summary_row(reps, first, opts, probe)
   local r1 = reps[1]
   local s = stats.summarize(reps, { n = r1.n, seed = opts.seed, resamples = opts.resamples })
   s.row, s.kernel, s.stream, s.n, s.threads, s.seed = "summary", r1.kernel, r1.stream, r1.n, r1.threads, r1.seed
@@ -193,6 +243,11 @@ function M.summary_row(reps, first, opts)
   local t, a = 0, 0
   for _, r in ipairs(reps) do t = t + (r.jit_traces or 0); a = a + (r.jit_aborts or 0) end
   s.jit_traces_steady, s.jit_aborts_steady = t, a
+  local ok, k = pcall(require("mcpi.kernels").find, r1.kernel)
+  -- a kernel run with its JIT off on purpose (or -joff) is not marked for it
+  require("mcpi.jitstate").summarize(reps, s, { jit_off = (ok and k and k.jit_off) or not jit.status(),
+    probe = probe })
+  M.summarize_metrics(reps, s, opts)
   M.process_stats(s, reps, opts)
   return s
 end
@@ -226,7 +281,10 @@ end
 -- sample, c with its 95% t interval); model "power": seconds_median ~ a*N^b
 -- and rms_err ~ a*N^b (metric "abs_err") by log-log least squares. Over
 -- 10..10^9 the fixed cost bends the power law's b below 1; c is the figure
--- to compare with ns/sample.
+-- to compare with ns/sample. No fit from fewer than MIN_FIT_POINTS N; the
+-- fixed cost is held >= 0 (stats.affine_fit_nonneg: t0_constrained), and
+-- t0_significant says whether its interval excludes 0.
+M.MIN_FIT_POINTS = 3  -- two points fit any line exactly: R2 = 1 and no interval
 function M.fits(summary)
   local by, order = by_kernel(summary)
   local fits = {}
@@ -236,13 +294,14 @@ function M.fits(summary)
       for _, s in ipairs(by[k]) do
         if type(s[m[2]]) == "number" then xs[#xs + 1] = s.n; ys[#ys + 1] = s[m[2]] end
       end
-      if #xs >= 2 then
+      if #xs >= M.MIN_FIT_POINTS then
         local lo, hi = stats.range(xs)
         if m[1] == "seconds" then
-          local f = stats.affine_fit(xs, ys)
+          local f = stats.affine_fit_nonneg(xs, ys)
           fits[#fits + 1] = { kernel = k, metric = "seconds", model = "affine", t0 = f.t0,
             t0_se = f.t0_se, c = f.c, c_se = f.c_se, c_lo = f.c_lo, c_hi = f.c_hi, r2 = f.r2,
-            n_points = f.n_points, n_min = lo, n_max = hi }
+            n_points = f.n_points, n_min = lo, n_max = hi, t0_constrained = f.t0_constrained,
+            t0_significant = f.t0_significant }
         end
         local f = stats.loglog_fit(xs, ys)
         fits[#fits + 1] = { kernel = k, metric = m[1], model = "power", a = f.a, b = f.b, r2 = f.r2,

@@ -19,7 +19,7 @@ local OPTIONS = {
   ["--threads"] = "threads", ["--budget"] = "budget", ["--json"] = "file",
   ["--csv"] = "file", ["--jsonl"] = "file", ["--bmf"] = "file", ["--baseline"] = "kernel",
   ["--warmup"] = "warmup", ["--processes"] = "processes", ["--quiet"] = "flag", ["--no-progress"] = "flag",
-  ["--progress"] = "flag", ["-h"] = "help", ["--help"] = "help",
+  ["--progress"] = "flag", ["-h"] = "help", ["--help"] = "help", ["--show"] = "show",
 }
 
 local function option_names()
@@ -134,6 +134,9 @@ function M.parse(argv, i, opts)
           if v == 0 and not opts.processes_zero then v, why = nil, "0 is below 1" end
           if not v then fail(cmd, format("--processes: %s (give 1..%d fresh processes, or auto)", why, mx)) end
           spec.processes = v
+        elseif kind == "show" then
+          spec.show = spec.show or {}
+          for f in val:gmatch("[^,]+") do spec.show[#spec.show + 1] = f end
         end
       end
     else
@@ -210,10 +213,12 @@ options:
   --reps R           repetitions per point (default: adaptive, 3..30)
   --warmup W         warm-up calls per point (default 1)
   --seed S           base seed, 0 <= S < 2^64 (default 1)
-  --threads T        threads for threaded kernels (0 = online CPUs)
+  --threads T        threads for threaded kernels (default and 0: online CPUs)
   --budget SEC       time budget: the plan skips points that do not fit
-  --json F           write results (schema mcpi/1) to F; rows also stream
-                     to F's .jsonl as they finish
+  --json DIR/F.json  write results (schema mcpi/1) to it, and beside it under
+                     F's stem: F.jsonl (rows as they finish), F.csv, the
+                     charts in F_charts/ (an earlier run's cleared) and the
+                     report F.html
   --jsonl F          stream finished rows to F (one JSON object per line)
   --csv F            write every row as CSV to F
   --bmf F            write the summary in Bencher Metric Format to F (latency
@@ -223,14 +228,34 @@ options:
   --processes K      spread each point's repetitions over K fresh mcpi
                      processes (auto: the plan picks K within the budget);
                      rows carry `process`, the CI resamples processes first
+  --show F[,F...]    table columns for these fields: any summary field, or a
+                     metric a decorator adds (median and 95% CI), e.g.
+                     --show jit_interpreted_share,load_other_cores
   --quiet            no plan or notes on stderr
-  --no-progress      no progress bar (it is shown only on a terminal)
+  --progress         draw the progress bar even when stderr is not a terminal
+  --no-progress      no progress bar (by default it is shown only on a terminal)
 
 Ctrl-C keeps every finished row (in the .jsonl and the files asked for),
-prints what finished and exits 130.
+prints what finished and exits 130. Exit 1 when a kernel failed or an
+output could not be written (each named on stderr).
 example: mcpi run c.scalar c.simd lua.jit -n 1e5,1e6 --reps 10 --json out.json]]
 
---- The `run` command: parse, sweep, print; returns the exit code.
+-- Fields asked for with --show that no summary row has, named on stderr.
+local function unknown_shown(res, show)
+  for _, f in ipairs(show or {}) do
+    local found = false
+    for _, r in ipairs(res.summary) do
+      if r[f] ~= nil or r[f .. "_median"] ~= nil then found = true; break end
+    end
+    if not found then
+      stderr:write(format("mcpi: run: --show %s: no summary row has this field (shown as '-')\n", f))
+    end
+  end
+end
+
+--- The `run` command: parse, sweep, print; returns the exit code: 0, 1 when
+-- a kernel failed or an output was not written (each named), 130 when
+-- interrupted (what finished is printed and saved).
 function M.main(argv, i)
   local spec = M.parse(argv, i, { cmd = "run" })
   if not spec then
@@ -243,6 +268,16 @@ function M.main(argv, i)
   local res = require("mcpi.sweep").run(spec)
   require("mcpi.kernels").stop_all()
   res:print()
+  unknown_shown(res, spec.show)
+  if #spec.kernels > 1 then
+    local answer = require "mcpi.answer"
+    local A = answer.of(res, { baseline = spec.baseline or spec.kernels[1], show = spec.show })
+    if A then stdout:write("\n", answer.text(A)) end
+  end
+  if res.saved and #res.saved > 0 and not spec.quiet then
+    stderr:write("saved ", concat(res.saved, ", "), "\n")
+  end
+  if res.interrupted then return 130 end
   local code = 0
   if #res.failures > 0 then
     stderr:write(format("mcpi: %d kernel failure(s), noted above; the rest was measured\n", #res.failures))

@@ -364,6 +364,51 @@ function M.affine_fit(xs, ys, level)
   return res
 end
 
+--- affine_fit with the fixed cost held to t0 >= 0: a free fit whose t0
+-- comes out negative (a cost per call below zero means nothing) is replaced
+-- by the fit through the origin, y = c*x (weights 1/y^2 as before, n - 1
+-- degrees of freedom), marked t0_constrained = true. Otherwise the free fit,
+-- with t0_significant: whether the t interval of t0 excludes 0.
+function M.affine_fit_nonneg(xs, ys, level)
+  local f = M.affine_fit(xs, ys, level)
+  if not (f.t0 < 0) then
+    if f.t0_se == f.t0_se then
+      f.t0_significant = f.t0 - M.t_quantile(f.n_points - 2, level) * f.t0_se > 0
+    end
+    return f
+  end
+  local swxx, swxy, n = 0, 0, 0
+  for i = 1, #xs do
+    local x, y = xs[i], ys[i]
+    if y > 0 and x > -huge and x < huge and y < huge then
+      local w = 1 / (y * y)
+      swxx = swxx + w * x * x; swxy = swxy + w * x * y; n = n + 1
+    end
+  end
+  local c = swxy / swxx
+  local sse, sw, swy = 0, 0, 0
+  for i = 1, #xs do
+    local x, y = xs[i], ys[i]
+    if y > 0 and x > -huge and x < huge and y < huge then
+      local w = 1 / (y * y)
+      sse = sse + w * (y - c * x) ^ 2; sw = sw + w; swy = swy + w * y
+    end
+  end
+  local my, syy = swy / sw, 0
+  for i = 1, #xs do
+    local y = ys[i]
+    if y > 0 and y < huge and xs[i] > -huge and xs[i] < huge then syy = syy + (y - my) ^ 2 / (y * y) end
+  end
+  local r = { t0 = 0, c = c, t0_se = NAN, c_se = NAN, c_lo = NAN, c_hi = NAN, n_points = n,
+    r2 = syy > 0 and 1 - sse / syy or 1, t0_constrained = true, t0_significant = false }
+  if n >= 2 then
+    r.c_se = sqrt(sse / (n - 1) / swxx)
+    local t = M.t_quantile(n - 1, level)
+    r.c_lo, r.c_hi = c - t * r.c_se, c + t * r.c_se
+  end
+  return r
+end
+
 -- -- Summary of repetitions -------------------------------------------------------
 
 --- Pi's theoretical standard error for n samples: 4*sqrt(p(1-p)/n), p = pi/4.

@@ -18,6 +18,9 @@ local json = require "mcpi.json"
 local output = require "mcpi.output"
 local results = require "mcpi.results"
 local paired = require "mcpi.paired"
+local noise = require "mcpi.noise"
+local files = require "mcpi.files"
+local jitstate = require "mcpi.jitstate"
 
 local type, ipairs, pairs, tostring, tonumber, format = type, ipairs, pairs, tostring, tonumber, string.format
 local floor, ceil, max, min, huge, log10 = math.floor, math.ceil, math.max, math.min, math.huge, math.log10
@@ -39,6 +42,7 @@ M.WARMUP_MAX_CALL = 1         -- seconds: no warm-up beyond a kernel's first N a
 -- it (lua.philox at N = 1000 read 30-170 us interpreted against 7 us
 -- compiled), and one warm-up call leaves its first repetitions interpreted.
 M.WARMUP_MIN_TIME = 0.02
+M.LONG_PLAN = 600             -- seconds: a plan predicted longer says so in hours and minutes
 M.WARMUP_MAX_EXTRA = 1000
 M.PROCESS_START = 0.05        -- seconds to start a fresh process (mcpi.fresh) and load the library
 -- Kernels that can time out (workers) are given TIMEOUT_FACTOR times the
@@ -79,7 +83,8 @@ end
 local KNOWN = { kernels = true, n = true, reps = true, min_reps = true, max_reps = true,
   warmup = true, seed = true, threads = true, budget = true, point_time = true, jsonl = true,
   json = true, csv = true, bmf = true, progress = true, quiet = true, baseline = true, resamples = true,
-  context = true, decorate = true, processes = true, process_kernels = true }
+  context = true, decorate = true, processes = true, process_kernels = true, show = true, charts = true,
+  report = true }
 
 local function num_ok(v, lo, hi, whole)
   return type(v) == "number" and v == v and v >= lo and v <= hi and (not whole or v % 1 == 0)
@@ -181,9 +186,18 @@ function M.check(spec)
   if not num_ok(s.point_time, 1e-6, M.MAX_BUDGET) then
     return nil, "sweep: point_time must be a number of seconds > 0"
   end
-  for _, f in ipairs{ "jsonl", "json", "csv", "bmf" } do
-    if spec[f] ~= nil and (type(spec[f]) ~= "string" or spec[f] == "") then
-      return nil, format("sweep: %s must be a file name, got %s", f, type(spec[f]) == "string" and "''" or type(spec[f]))
+  for _, f in ipairs{ "jsonl", "json", "csv", "bmf", "charts", "report" } do
+    local v = spec[f]
+    if v ~= nil and not (f ~= "json" and v == false) and (type(v) ~= "string" or v == "") then
+      return nil, format("sweep: %s must be a file name%s, got %s", f, f ~= "json" and " or false" or "",
+        type(v) == "string" and "''" or tostring(v))
+    end
+  end
+  files.beside(s)
+  for _, f in ipairs{ "json", "jsonl", "csv", "bmf", "report" } do
+    if s[f] then
+      local ok, werr = files.writable(s[f])
+      if not ok then return nil, format("sweep: %s: %s", f, werr) end
     end
   end
   if spec.baseline ~= nil then
@@ -208,6 +222,10 @@ function M.check(spec)
   end
   if spec.decorate ~= nil and type(spec.decorate) ~= "function" then
     return nil, format("sweep: decorate must be a function(measured) -> measured, got %s", type(spec.decorate))
+  end
+  if type(spec.show) == "string" then s.show = { spec.show } end
+  if s.show ~= nil and type(s.show) ~= "table" then
+    return nil, format("sweep: show must be a list of field names, got %s", type(spec.show))
   end
   if spec.context ~= nil and type(spec.context) ~= "table" then
     return nil, "sweep: context must be a table of extra context fields"
@@ -360,7 +378,9 @@ end
 --- The plan as text: per kernel, the N measured with their repetitions, the
 -- N skipped and why, and the predicted time.
 function M.plan_text(plan)
-  local lines = { format("plan: %d point%s, predicted %s%s", #plan.points, #plan.points == 1 and "" or "s", output.time(plan.predicted + plan.probe_seconds),
+  local total = plan.predicted + plan.probe_seconds
+  local lines = { format("plan: %d point%s, predicted %s%s", #plan.points, #plan.points == 1 and "" or "s",
+    total > M.LONG_PLAN and files.hours(total) or output.time(total),
     plan.budget and format(" of a %s budget", output.time(plan.budget)) or "") }
   if plan.processes then lines[#lines + 1] = plan.processes end
   local by, order = {}, {}
@@ -454,13 +474,39 @@ local function append(state, row, order)
   state.written = #state.rows_out
 end
 
--- Summary rows of the points of one N (speed-ups against the baseline from
+-- A point whose measured window had too few profiler ticks: a probe of
+-- the same calls right after (mcpi.jitstate.probe), for Lua kernels.
+local function jit_probe(p, f, s)
+  local samples = 0
+  for _, r in ipairs(p.runs) do samples = samples + (r.jit_samples or 0) end
+  if samples >= jitstate.MIN_SAMPLES then return end
+  local k = require("mcpi.kernels").find(p.kernel)
+  if not jitstate.probed(k) then return end
+  p.probe = jitstate.probe(f, { n = p.n, seed = s.seed, threads = s.threads })
+end
+
+-- After an N's repetitions: the other load during them (mcpi.noise) and
+-- the JIT probes of points too short for the profiler. Returns the load.
+local function group_end(state, pts, nr0, fns, failed, s)
+  local nr1 = noise.reader()
+  local other = noise.other(nr0, nr1, state.noise_hist)
+  state.noise_hist[#state.noise_hist + 1] = nr0
+  state.noise_hist[#state.noise_hist + 1] = nr1
+  for _, p in ipairs(pts) do
+    if #p.runs > 0 and not failed[p.kernel] then jit_probe(p, fns[p.kernel], s) end
+  end
+  return other
+end
+
+-- Summary rows of the points of one N (marked for the other load during
+-- them; speed-ups against the baseline from
 -- their paired repetitions), appended to the results and the .jsonl.
-local function summarize_group(state, s, pts)
+local function summarize_group(state, s, pts, other)
   local srows, runs = {}, {}
   for _, p in ipairs(pts) do
     if #p.runs > 0 then
-      local srow = M.summary_row(p.runs, p.first or p.runs[1], s)
+      local srow = M.summary_row(p.runs, p.first or p.runs[1], s, p.probe)
+      noise.mark(srow, other)
       if #p.runs < p.reps then srow.partial = true end
       p.summarized = true
       srows[#srows + 1], runs[p.kernel] = srow, p.runs
@@ -510,6 +556,10 @@ local function body(s, state)
   if not state.quiet then
     progress_clear(state)
     stderr:write(M.plan_text(plan))
+    if plan.predicted + plan.probe_seconds > M.LONG_PLAN then
+      stderr:write(format("mcpi: this plan is predicted to take %s; Ctrl-C stops it keeping what "
+        .. "finished, --budget SEC bounds it\n", files.hours(plan.predicted + plan.probe_seconds)))
+    end
     stderr:flush()
   end
   for _, p in ipairs(plan.skipped) do state.skipped_points[#state.skipped_points + 1] = p end
@@ -590,6 +640,7 @@ local function body(s, state)
     end
     -- repetitions, interleaved: round r measures rep r of every kernel, the
     -- kernel order rotating from round to round
+    local nr0 = noise.reader()
     for r = 0, maxr - 1 do
       for j = 0, #pts - 1 do
         local p = pts[(j + r) % #pts + 1]
@@ -609,7 +660,8 @@ local function body(s, state)
         end
       end
     end
-    summarize_group(state, s, pts)
+    local other = group_end(state, pts, nr0, fns, failed, s)
+    summarize_group(state, s, pts, other)
     done_points = done_points + #pts
     state.points_done = state.points_done or {}
     for _, p in ipairs(pts) do state.points_done[#state.points_done + 1] = p end
@@ -663,19 +715,24 @@ end
 -- quiet (no plan or notes on stderr), baseline (kernel for the VS column),
 -- resamples (bootstrap, 2000), context (extra context fields), decorate
 -- (a function that wraps each kernel's measured function: a user decorator
--- whose scalar metrics then appear in every row).
+-- whose scalar metrics then appear in every row), show (fields for the
+-- table), charts and report (a directory and an .html path; with json they
+-- default to F_charts/ and F.html beside it, as jsonl and csv do: false
+-- switches one off).
 -- Returns a results object (rows, summary, fits, context, notes, plan,
 -- failures (kernels that raised), errors (files not written);
 -- :print(), :save(path), :csv(path), :summary(), tostring). A bad spec raises
 -- error(msg, 2); Ctrl-C keeps every finished row (on disk in the .jsonl and
--- in the files asked for), prints what finished and raises the interruption
--- (exit 130) with the partial results in its field `results`.
+-- in the files asked for) and returns the partial results (res.partial,
+-- res.interrupted; a script then exits 130).
 function M.run(spec)
   local s, err = M.check(spec)
   if not s then error(err, 2) end
   local context = require("mcpi.context").collect(s.context)
   local state = { t0 = now(), rows = {}, summary = {}, rows_out = {}, written = 0, notes = {},
-    done_cost = 0, predicted = 0, quiet = s.quiet, skipped_points = {}, failures = {} }
+    done_cost = 0, predicted = 0, quiet = s.quiet, skipped_points = {}, failures = {},
+    noise_hist = {}, noise0 = noise.reader() }
+  state.noise_hist[1] = state.noise0
   if s.progress == nil then state.bar = isatty(2) else state.bar = s.progress end
   if s.jsonl then
     local lines, lerr = json.lines(s.jsonl)
@@ -717,9 +774,10 @@ function M.run(spec)
     local res = new_results{
       schema = "mcpi/1", context = context, rows = state.rows, summary = state.summary,
       fits = M.fits(state.summary), notes = state.notes, plan = plan, baseline = s.baseline,
-      interrupted = interrupted or nil, spec = s, failures = state.failures,
+      interrupted = interrupted or nil, spec = s, failures = state.failures, show = s.show,
     }
     M.last = res
+    noise.close_run(res, state.noise0, state.noise_hist[#state.noise_hist])
     if state.lines then
       if not state.lines_err and state.lines.count < #state.rows_out then
         for i = state.lines.count + 1, #state.rows_out do
@@ -730,18 +788,7 @@ function M.run(spec)
     end
     res.errors = {}
     if state.lines_err then res.errors[#res.errors + 1] = state.lines_err end
-    if s.json then
-      local wok, werr = res:save(s.json)
-      if not wok then res.errors[#res.errors + 1] = werr end
-    end
-    if s.csv then
-      local wok, werr = res:csv(s.csv)
-      if not wok then res.errors[#res.errors + 1] = werr end
-    end
-    if s.bmf then
-      local wok, werr = require("mcpi.bmf").write(res.summary, s.bmf)
-      if not wok then res.errors[#res.errors + 1] = werr end
-    end
+    files.write_all(res, s)
     return res
   end
   local fok, res = pcall(finish)
@@ -750,17 +797,19 @@ function M.run(spec)
 
   if not ok and not interrupted then error(berr, 0) end
   if interrupted then
-    stdout:write(res:table())
-    stdout:flush()
-    stderr:write(format("mcpi: interrupted: %d finished rows kept%s\n", #state.rows_out,
-      s.jsonl and format(" in %s", s.jsonl) or ""))
-    local _, e = pcall(util.interrupted)
-    e.results = res
-    error(e, 0)
+    -- The partial results are returned (res.partial), not lost in an error:
+    -- `res = mcpi.sweep{...}` in the REPL keeps them; a script goes on and
+    -- ends with exit 130 (mcpi.files.status).
+    C.mcpi_signal_clear()
+    res.partial = true
+    stderr:write(format("mcpi: interrupted: %d finished rows kept%s; the results returned are partial\n",
+      #state.rows_out, s.jsonl and format(" in %s", s.jsonl) or ""))
   end
+  files.record(res)
   for _, e in ipairs(res.errors) do
     if not s.quiet and e ~= state.lines_err then stderr:write("mcpi: ", e, "\n") end
   end
+  if res.noise_warning and not s.quiet then stderr:write("mcpi: ", res.noise_warning, "\n") end
   return res
 end
 

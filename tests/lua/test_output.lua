@@ -64,10 +64,7 @@ T.test("fits text names exponents and r2", function()
     { kernel = "k", metric = "abs_err", a = 1.6, b = -0.5, r2 = 0.98, n_points = 9 } })
   T.ok(t:find("1.000  ", 1, true) and t:find("N^-0.500", 1, true) and t:find("0.9800 (9 pts)", 1, true), t)
   T.eq(output.fits({}), "")
-  T.eq(output.fits({ 5, { kernel = "k" } }), "fits (time = t0 + c*N by least squares of relative residuals, "
-    .. "95% t interval for c;\n     time ~ N^b and error = RMS |pi_hat - pi| ~ e*N^d by log-log least "
-    .. "squares, expect d = -0.5):\nKERNEL  FIXED t0  NS/SAMPLE c  95% CI  R2  TIME b  ERROR ~ e*N^d  R2\n",
-    "entries that are not fits are left out")
+  T.eq(output.fits({ 5, { kernel = "k" } }), "", "entries that are not fits are left out")
 end)
 
 T.test("fits text: the affine time model, cost per sample in ns with its interval", function()
@@ -78,7 +75,7 @@ T.test("fits text: the affine time model, cost per sample in ns with its interva
     { kernel = "k2", metric = "seconds", model = "affine", t0 = 1e-6, c = 4e-9, c_lo = 0 / 0,
       c_hi = 0 / 0, r2 = 1, n_points = 2 } })
   T.ok(t:find("\nk   +250%.0 ns +0%.61 +0%.6%-0%.62 +0%.9991 +0%.850 +%- +%-\n"), t)
-  T.ok(t:find("\nk2  +1%.00 us +4 +%- +1%.0000 +%- +%- +%-\n"), t)
+  T.ok(not t:find("\nk2 ", 1, true), "no fit from two points (issue 9.4): " .. t)
 end)
 
 T.done()

@@ -296,7 +296,7 @@ end
 
 T.test("fit line spans the fit's n_min..n_max, not beyond", function()
   local t = load("tests/data/plot_known.json")
-  t.fits = { { kernel = "k.slow", metric = "seconds", a = 1e-8, b = 1, r2 = 1, n_points = 2, n_min = 1e4, n_max = 1e5 } }
+  t.fits = { { kernel = "k.slow", metric = "seconds", a = 1e-8, b = 1, r2 = 1, n_points = 3, n_min = 1e4, n_max = 1e5 } }
   local _, ax, x1, y1, x2, y2 = fit_ends(t)
   T.near(x1, pixel(ax.x, 1e4), 0.02, "starts at n_min")
   T.near(x2, pixel(ax.x, 1e5), 0.02, "ends at n_max")
@@ -307,8 +307,8 @@ end)
 T.test("time chart: the affine fit t0 + c*N is preferred, drawn through its values", function()
   local t = load("tests/data/plot_known.json")
   t.fits = {
-    { kernel = "k.slow", metric = "seconds", model = "power", a = 1e-8, b = 1, r2 = 1, n_points = 2, n_min = 1e4, n_max = 1e5 },
-    { kernel = "k.slow", metric = "seconds", model = "affine", t0 = 1e-5, c = 1e-8, r2 = 0.99, n_points = 2,
+    { kernel = "k.slow", metric = "seconds", model = "power", a = 1e-8, b = 1, r2 = 1, n_points = 3, n_min = 1e4, n_max = 1e5 },
+    { kernel = "k.slow", metric = "seconds", model = "affine", t0 = 1e-5, c = 1e-8, r2 = 0.99, n_points = 3,
       n_min = 1e4, n_max = 1e5 } }
   local text, ax, _, y1, _, y2 = fit_ends(t)
   T.near(y1, pixel(ax.y, 1e-5 + 1e-4), 0.02, "t0 + c*n_min")

@@ -38,7 +38,7 @@ T.test("html: the affine time fit shows its fixed cost and cost per sample with 
     c_lo = 6.0e-10, c_hi = 6.25e-10, r2 = 0.99912, n_points = 4 } }
   local h = assert(report.html(t))
   local fits = h:match('<table class="fits">(.-)</table>')
-  T.ok(fits:find('<td class="k">t = t0 + c&#183;N</td><td class="k">t0 = 2.5e-7 s, c = 0.61 ns/sample '
+  T.ok(fits:find('<td class="k">t = t0 + c&#183;N</td><td class="k">t0 = 250.0 ns, c = 0.61 ns/sample '
     .. '(95% CI 0.6&#8211;0.625)</td><td>0.9991</td><td>4</td>', 1, true), fits)
 end)
 

@@ -51,13 +51,13 @@ if [ -n "$unavail" ]; then
 fi
 
 # a real run: table on stdout, plan on stderr, files that cjson reads back
-run "$MCPI" run c.scalar c.simd -n 1e3,1e4 --reps 3 --seed 7 --json "$tmp/r.json" --csv "$tmp/r.csv" --baseline c.scalar --no-progress
+run "$MCPI" run c.scalar c.simd -n 1e3,1e4,1e5 --reps 3 --seed 7 --json "$tmp/r.json" --csv "$tmp/r.csv" --baseline c.scalar --no-progress
 expect_rc 0 "run c.scalar c.simd"
 expect_out '^KERNEL +N +REPS +TIME +95% CI +NS/SAMPLE +SAMPLES/S +VS c\.scalar' "table header"
 expect_out '^c\.simd +10000 +3 ' "table row"
 expect_out '^fits \(time = t0 \+ c\*N' "fits printed"
 expect_out '^KERNEL +FIXED t0 +NS/SAMPLE c +95% CI +R2 +TIME b' "fits header"
-expect_err '^plan: 4 points' "plan on stderr"
+expect_err '^plan: 6 points' "plan on stderr"
 run "$MCPI" -e '
 local r = assert(mcpi.load(arg[1]))
 local lines = 0
@@ -66,7 +66,7 @@ local jl = 0
 for l in io.lines(arg[3]) do assert(require("cjson").decode(l).kernel); jl = jl + 1 end
 print(#r.rows, #r.summary, lines, jl, r.rows[1].seed, r.context.command_line)' "$tmp/r.json" "$tmp/r.csv" "$tmp/r.jsonl"
 expect_rc 0 "read back"
-expect_out '^12	4	17	16	7	.*run c\.scalar c\.simd -n 1e3,1e4' "12 reps + 4 summaries; csv header + 16; jsonl 16; seed 7"
+expect_out '^18	6	25	24	7	.*run c\.scalar c\.simd -n 1e3,1e4,1e5' "18 reps + 6 summaries; csv header + 24; jsonl 24; seed 7"
 
 # a kernel that fails: noted, the others measured, exit 1
 cat >"$tmp/fail.lua" <<'EOF'
