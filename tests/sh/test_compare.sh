@@ -116,6 +116,6 @@ expect_rc 2 "run --bmf without a value"
 expect_err "--bmf needs a value" "run --bmf without a value message"
 run "$MCPI" -e 'mcpi.sweep{kernels = {"c.scalar"}, n = 10, bmf = 5}'
 expect_rc 1 "sweep{bmf = 5}"
-expect_err "sweep: bmf must be a file name, got number" "sweep{bmf = 5} message"
+expect_err "sweep: bmf must be a file name" "sweep{bmf = 5} message"
 
 finish
