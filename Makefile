@@ -87,6 +87,35 @@ else ifeq ($(ARCH),aarch64)
   DIS_MODS          := dis_arm64
 endif
 
+# c.auto: src/kernel_auto.c's plain loop compiled again per compiler and ISA
+# level (AUTO_VARIANT=<cc>_<isa>), left to each auto-vectoriser; the ordinary
+# build of the file is the run-time dispatcher, told what was built through
+# $(OBJ)/auto_variants.h. A compiler that is missing is left out (c.auto_clang
+# is then listed unavailable). The loops are leaf code: no sanitizer flags, so
+# a clang-built loop links into a gcc ASan binary.
+AUTO_GCC   ?= $(shell command -v gcc 2>/dev/null)
+AUTO_CLANG ?= $(shell command -v clang 2>/dev/null)
+ifneq ($(filter x86_64,$(ARCH)),)
+  AUTO_ISAS        := v4 v3 base
+  AUTO_MARCH_v4    := -march=x86-64-v4 -mprefer-vector-width=512
+  AUTO_MARCH_v3    := -march=x86-64-v3
+  AUTO_MARCH_base  := -march=x86-64
+else
+  AUTO_ISAS        := base
+  AUTO_MARCH_base  :=
+endif
+AUTO_ISA_v4   := ISA_V4
+AUTO_ISA_v3   := ISA_V3
+AUTO_ISA_base := ISA_BASE
+AUTO_CCS := $(if $(AUTO_CLANG),clang) $(if $(AUTO_GCC),gcc)
+AUTO_CC_clang := $(AUTO_CLANG)
+AUTO_CC_gcc   := $(AUTO_GCC)
+AUTO_ID_clang := MCPI_AUTO_CLANG
+AUTO_ID_gcc   := MCPI_AUTO_GCC
+AUTO_VARS := $(foreach i,$(AUTO_ISAS),$(foreach c,$(AUTO_CCS),$(c)_$(i)))
+AUTO_OBJS := $(AUTO_VARS:%=$(OBJ)/auto_%.o)
+FLAGS_kernel_auto := -I$(OBJ)
+
 # Lua modules: lua/mcpi/x.lua -> module mcpi.x (init.lua -> mcpi), embedded as
 # bytecode objects exporting luaJIT_BC_<name>, which require() finds through
 # -Wl,-E. LuaJIT's own jit.* modules (for -jv, -jdump, -jp) are embedded too.
@@ -107,13 +136,21 @@ deps: $(DEPS_STAMP)
 $(ROOT)/.stamp: vendor/packages.txt vendor/fetch.sh
 	$(Q)sh vendor/fetch.sh
 
-$(BIN): $(C_OBJS) $(LUA_OBJS) $(JIT_OBJS)
+$(BIN): $(C_OBJS) $(AUTO_OBJS) $(LUA_OBJS) $(JIT_OBJS)
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ -Wl,-E $(STATIC_LIBS) $(LIBS) $(LDFLAGS) $(XLDFLAGS)
 
 $(OBJ)/%.o: src/%.c src/mcpi.h src/host.h src/philox.h $(DEPS_STAMP) | $(OBJ)
 	@echo "  CC    $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(FLAGS_$*) $(BUILD_DEFS) -c -o $@ $<
+
+$(OBJ)/kernel_auto.o: $(OBJ)/auto_variants.h
+$(OBJ)/auto_variants.h: Makefile | $(OBJ)
+	$(Q){ $(foreach v,$(AUTO_VARS),echo 'VARIANT($(AUTO_ID_$(firstword $(subst _, ,$(v)))), $(AUTO_ISA_$(lastword $(subst _, ,$(v)))), $(v), "$(firstword $(subst _, ,$(v))) -O3 $(AUTO_MARCH_$(lastword $(subst _, ,$(v))))")';) } >$@
+$(OBJ)/auto_%.o: src/kernel_auto.c src/mcpi.h src/philox.h | $(OBJ)
+	@echo "  CC    $@ ($(AUTO_CC_$(firstword $(subst _, ,$*))))"
+	$(Q)$(AUTO_CC_$(firstword $(subst _, ,$*))) -std=gnu11 -O3 -g $(WARN) \
+	  $(AUTO_MARCH_$(lastword $(subst _, ,$*))) -DAUTO_VARIANT=$* -c -o $@ $<
 
 # build.c records the commit; rebuild it when the commit changes.
 $(OBJ)/build.o: $(OBJ)/commit
