@@ -1,0 +1,51 @@
+"""py.numba_par: py.numba's loop with parallel=True and prange over the blocks,
+on the requested number of threads (numba.set_num_threads). The hit count is
+an integer sum over blocks, so it is bit-identical for any thread count.
+"""
+import os
+
+# Numba's pool is fixed at import: make it large enough for the thread counts
+# the tests ask for (1..POOL), and default to the CPUs this process may use.
+CPUS = len(os.sched_getaffinity(0))
+POOL = max(CPUS, 8)
+os.environ.setdefault("NUMBA_NUM_THREADS", str(POOL))
+
+import numba  # noqa: E402 (after NUMBA_NUM_THREADS)
+import numpy as np  # noqa: E402
+from numba import njit, prange  # noqa: E402
+
+from py_numba import hit, philox_block, setup as _numba_setup
+
+KERNEL = "py.numba_par"
+STREAM = "philox"
+THREADS = True
+PACKAGE = "numba"
+
+
+@njit(parallel=True, cache=False)
+def philox_hits_par(n, k0, k1):
+    """Hits among samples 0..n-1, blocks shared out over Numba's threads."""
+    hits = np.uint64(0)
+    for j in prange(n // 2):
+        r0, r1, r2, r3 = philox_block(np.uint64(j), k0, k1)
+        hits += hit(r0, r1) + hit(r2, r3)
+    if n % 2:
+        r0, r1, r2, r3 = philox_block(np.uint64(n // 2), k0, k1)
+        hits += hit(r0, r1)
+    return hits
+
+
+def setup():
+    info = _numba_setup()
+    philox_hits_par(np.int64(3), np.uint64(0), np.uint64(0))
+    info["libraries"]["threading_layer"] = numba.threading_layer()
+    info["max_threads"] = numba.config.NUMBA_NUM_THREADS
+    return info
+
+
+def count(n, seed, threads=None):
+    limit = numba.config.NUMBA_NUM_THREADS
+    if threads is not None and threads > limit:
+        raise ValueError("threads must be in 1..%d (NUMBA_NUM_THREADS), got %d" % (limit, threads))
+    numba.set_num_threads(threads or min(CPUS, limit))
+    return philox_hits_par(np.int64(n), np.uint64(seed & 0xFFFFFFFF), np.uint64(seed >> 32))
