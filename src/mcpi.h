@@ -110,6 +110,12 @@ MCPI_API void mcpi_clock_noop(void);
 MCPI_API int mcpi_signal_pending(void);
 MCPI_API void mcpi_signal_clear(void);
 
+/* -- Paths (path.c) -------------------------------------------------------- */
+
+/* The directory of the running mcpi executable (from /proc/self/exe), no
+** trailing slash; "" if unknown. The Python peers are found beside it. */
+MCPI_API const char *mcpi_path_exe_dir(void);
+
 /* -- Build facts ---------------------------------------------------------- */
 
 MCPI_API const char *mcpi_build_version(void);

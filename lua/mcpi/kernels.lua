@@ -480,4 +480,11 @@ for _, spec in ipairs(require "mcpi.luakernels") do
   M.register(spec)
 end
 
+-- -- Python peers in worker processes (specs in mcpi.peers) ----------------------
+
+for _, spec in ipairs(require "mcpi.peers") do
+  spec.builtin = true
+  M.register(spec)
+end
+
 return M
