@@ -5,6 +5,7 @@
 #   make test       build, then run the whole test suite
 #   make asan       build ./mcpi-asan (AddressSanitizer + UBSan) and run the suite on
 #                   it; any sanitizer report fails the target
+#   make peers      install the Python peers (PEERS=...) into vendor/venv
 #   make bench      benchmarks (tests/bench/); JSON into results/bench/
 #   make install    copy mcpi to $(DESTDIR)$(PREFIX)/bin
 #   make clean      remove build outputs (vendor/root stays; `make distclean` too)
@@ -23,6 +24,12 @@ XLDFLAGS ?=
 OBJ     ?= obj
 BIN     ?= mcpi
 SWEEP_ARGS ?=
+# Python peers (src/peers/) `make peers`, `make run` and `make test` install
+# into vendor/venv/ from PyPI (pins: vendor/requirements.txt): any of cpython
+# numba numpy jax tf triton, all, or none. triton is opt-in: it needs PyTorch
+# (about 2.7 GB of downloads with its CUDA libraries).
+PEERS   ?= cpython numba numpy jax tf
+PYTHON  ?= python3
 
 VERSION := 0.1.0
 
@@ -129,7 +136,7 @@ ifeq ($(V),1)
   Q :=
 endif
 
-.PHONY: all deps run test asan bench install clean distclean
+.PHONY: all deps peers run test asan bench install clean distclean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -178,10 +185,17 @@ $(OBJ)/lua/jit_%.o: $(DEPS_STAMP) | $(OBJ)/lua
 $(OBJ) $(OBJ)/lua:
 	$(Q)mkdir -p $@
 
+# A peer that cannot be installed is reported; the study and the tests run
+# without it (mcpi list says why), so its failure does not stop them.
+peers:
+	$(Q)PYTHON=$(PYTHON) sh vendor/peers.sh $(PEERS)
+
 run: $(BIN)
+	$(Q)PYTHON=$(PYTHON) sh vendor/peers.sh $(PEERS) || true
 	./$(BIN) script scripts/sweep.lua $(SWEEP_ARGS)
 
 test: $(BIN)
+	$(Q)PYTHON=$(PYTHON) sh vendor/peers.sh $(PEERS) || true
 	$(Q)sh vendor/fetch.sh $(FETCH_TOOLS)
 	$(Q)sh tests/run.sh ./$(BIN)
 
@@ -216,4 +230,4 @@ clean:
 	rm -rf obj obj-asan obj-sys mcpi mcpi-asan mcpi-sys $(filter-out obj,$(OBJ)) $(filter-out mcpi,$(BIN))
 
 distclean: clean
-	rm -rf vendor/root vendor/debs
+	rm -rf vendor/root vendor/debs vendor/venv
