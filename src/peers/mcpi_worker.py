@@ -9,8 +9,13 @@ KERNEL, STREAM, THREADS (True if it uses the threads field), PACKAGE (the
 PEERS= name that installs it) and
 
     setup() -> {"libraries": {...}, "device": "cpu"}   import the framework
-    count(n, seed, threads) -> hits                      one call: hits among
-                                                         samples 0..n-1
+    count(n, seed, threads, first=0) -> hits             one call: hits among
+                                                         samples first..first+n-1
+
+Besides the protocol's fields, a count request may carry "first" (a decimal
+string, default "0"; first + n <= 2^62): the philox peers then count samples
+first..first+n-1, so the tests reach block 2^32 without 2^33 samples. mcpi
+itself never sends it; peers of other streams accept only 0.
 
 Only the `calls` calls of count() are timed (time.perf_counter_ns, CPython's
 monotonic clock); parsing, start-up and pipes never are. Anything the
@@ -26,6 +31,7 @@ import time
 PROTOCOL = "mcpi-worker/1"
 N_MAX = 2 ** 53
 SEED_MAX = 2 ** 64 - 1
+FIRST_END = 2 ** 62  # first + n stays below it (int64 arithmetic in the peers)
 
 
 def _send(out, obj):
@@ -59,10 +65,13 @@ def _count(peer, req):
     seed = _decimal(req, "seed", SEED_MAX)
     calls = _whole(req, "calls", 1, 1)
     threads = _whole(req, "threads", 1, None)
+    first = _decimal(req, "first", FIRST_END - n) if "first" in req else 0
+    if first and peer.STREAM != "philox":
+        raise ValueError("first must be 0 for a peer of stream %s" % peer.STREAM)
     hits = None
     t0 = time.perf_counter_ns()
     for _ in range(calls):
-        hits = peer.count(n, seed, threads)
+        hits = peer.count(n, seed, threads, first) if first else peer.count(n, seed, threads)
     t1 = time.perf_counter_ns()
     hits = int(hits)
     if not 0 <= hits <= n:

@@ -41,24 +41,24 @@ def hit(x, y):
 
 
 @jax.jit
-def philox_hits(n, k0, k1):
-    """Hits among samples 0..n-1 (n int64, k0 and k1 uint64 scalars)."""
+def philox_hits(first, n, k0, k1):
+    """Hits among samples first..first+n-1 (first, n int64; k0, k1 uint64)."""
     ramp = jnp.arange(CHUNK, dtype=jnp.uint64)
-    un = n.astype(jnp.uint64)
+    lo, hi, jb = first.astype(jnp.uint64), (first + n).astype(jnp.uint64), first // 2
 
     def chunk(i, acc):
-        j = i.astype(jnp.uint64) * CHUNK + ramp
+        j = (jb + i * CHUNK).astype(jnp.uint64) + ramp
         r0, r1, r2, r3 = philox_block(j, k0, k1)
-        s = 2 * j
-        h = jnp.sum(hit(r0, r1) & (s < un), dtype=jnp.uint64)
-        return acc + h + jnp.sum(hit(r2, r3) & (s + 1 < un), dtype=jnp.uint64)
+        s = 2 * j  # samples s and s + 1 of block j, counted if in [lo, hi)
+        h = jnp.sum(hit(r0, r1) & (s >= lo) & (s < hi), dtype=jnp.uint64)
+        return acc + h + jnp.sum(hit(r2, r3) & (s + 1 >= lo) & (s + 1 < hi), dtype=jnp.uint64)
 
-    chunks = (n + 2 * CHUNK - 1) // (2 * CHUNK)
+    chunks = ((first + n + 1) // 2 - jb + CHUNK - 1) // CHUNK
     return lax.fori_loop(jnp.int64(0), chunks, chunk, jnp.uint64(0))
 
 
-def _args(n, seed):
-    return jnp.int64(n), jnp.uint64(seed & MASK), jnp.uint64(seed >> 32)
+def _args(n, seed, first=0):
+    return jnp.int64(first), jnp.int64(n), jnp.uint64(seed & MASK), jnp.uint64(seed >> 32)
 
 
 def setup():
@@ -67,5 +67,5 @@ def setup():
             "device": str(jax.devices()[0])}
 
 
-def count(n, seed, threads=None):
-    return int(philox_hits(*_args(n, seed)))
+def count(n, seed, threads=None, first=0):
+    return int(philox_hits(*_args(n, seed, first)))

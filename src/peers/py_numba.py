@@ -39,20 +39,24 @@ def hit(x, y):
 
 
 @njit(cache=False)
-def philox_hits(n, k0, k1):
-    """Hits among samples 0..n-1 of the stream for key (k0, k1)."""
-    hits = np.uint64(0)
-    for j in range(n // 2):
+def philox_hits(first, n, k0, k1):
+    """Hits among samples first..first+n-1 of the stream for key (k0, k1)."""
+    hits, s, end = np.uint64(0), first, first + n
+    if s < end and s % 2:  # an odd first sample: the second half of its block
+        r0, r1, r2, r3 = philox_block(np.uint64(s // 2), k0, k1)
+        hits += hit(r2, r3)
+        s += 1
+    for j in range(s // 2, end // 2):
         r0, r1, r2, r3 = philox_block(np.uint64(j), k0, k1)
         hits += hit(r0, r1) + hit(r2, r3)
-    if n % 2:
-        r0, r1, r2, r3 = philox_block(np.uint64(n // 2), k0, k1)
+    if s < end and end % 2:  # an odd end: the first half of the last block
+        r0, r1, r2, r3 = philox_block(np.uint64(end // 2), k0, k1)
         hits += hit(r0, r1)
     return hits
 
 
 def setup():
-    philox_hits(np.int64(3), np.uint64(0), np.uint64(0))  # compile at start-up, not in call 1
+    philox_hits(np.int64(0), np.int64(3), np.uint64(0), np.uint64(0))  # compile at start-up, not in call 1
     return {"libraries": {"numba": numba.__version__, "llvmlite": _llvmlite(),
                           "numpy": np.__version__}, "device": "cpu"}
 
@@ -62,5 +66,5 @@ def _llvmlite():
     return llvmlite.__version__
 
 
-def count(n, seed, threads=None):
-    return philox_hits(np.int64(n), np.uint64(seed & 0xFFFFFFFF), np.uint64(seed >> 32))
+def count(n, seed, threads=None, first=0):
+    return philox_hits(np.int64(first), np.int64(n), np.uint64(seed & 0xFFFFFFFF), np.uint64(seed >> 32))

@@ -23,29 +23,34 @@ PACKAGE = "numba"
 
 
 @njit(parallel=True, cache=False)
-def philox_hits_par(n, k0, k1):
-    """Hits among samples 0..n-1, blocks shared out over Numba's threads."""
-    hits = np.uint64(0)
-    for j in prange(n // 2):
-        r0, r1, r2, r3 = philox_block(np.uint64(j), k0, k1)
+def philox_hits_par(first, n, k0, k1):
+    """Hits among samples first..first+n-1, blocks shared out over Numba's threads."""
+    hits, s, end = np.uint64(0), first, first + n
+    if s < end and s % 2:
+        r0, r1, r2, r3 = philox_block(np.uint64(s // 2), k0, k1)
+        hits += hit(r2, r3)
+        s += 1
+    jb = s // 2
+    for i in prange(end // 2 - jb):
+        r0, r1, r2, r3 = philox_block(np.uint64(jb + i), k0, k1)
         hits += hit(r0, r1) + hit(r2, r3)
-    if n % 2:
-        r0, r1, r2, r3 = philox_block(np.uint64(n // 2), k0, k1)
+    if s < end and end % 2:
+        r0, r1, r2, r3 = philox_block(np.uint64(end // 2), k0, k1)
         hits += hit(r0, r1)
     return hits
 
 
 def setup():
     info = _numba_setup()
-    philox_hits_par(np.int64(3), np.uint64(0), np.uint64(0))
+    philox_hits_par(np.int64(0), np.int64(3), np.uint64(0), np.uint64(0))
     info["libraries"]["threading_layer"] = numba.threading_layer()
     info["max_threads"] = numba.config.NUMBA_NUM_THREADS
     return info
 
 
-def count(n, seed, threads=None):
+def count(n, seed, threads=None, first=0):
     limit = numba.config.NUMBA_NUM_THREADS
     if threads is not None and threads > limit:
         raise ValueError("threads must be in 1..%d (NUMBA_NUM_THREADS), got %d" % (limit, threads))
     numba.set_num_threads(threads or min(CPUS, limit))
-    return philox_hits_par(np.int64(n), np.uint64(seed & 0xFFFFFFFF), np.uint64(seed >> 32))
+    return philox_hits_par(np.int64(first), np.int64(n), np.uint64(seed & 0xFFFFFFFF), np.uint64(seed >> 32))

@@ -28,7 +28,7 @@ class Philox:
         """Words r0..r3 of blocks j0..j0+m-1, as views of length m."""
         c0, c1, c2, c3 = (a[:m] for a in self.c)
         p0, p1 = self.p0[:m], self.p1[:m]
-        np.add(self.ramp[:m], np.uint64(j0), out=p0)
+        np.add(self.ramp[:m], np.uint64(j0), out=p0)  # block indices
         np.bitwise_and(p0, MASK, out=c0)
         np.right_shift(p0, S32, out=c1)
         c2.fill(0)
@@ -66,13 +66,18 @@ def setup():
     return {"libraries": {"numpy": np.__version__}, "device": "cpu"}
 
 
-def count(n, seed, threads=None):
-    ph, hits, nb = _philox, 0, n // 2
-    for j0 in range(0, nb, CHUNK):
-        r0, r1, r2, r3 = ph.blocks(j0, min(CHUNK, nb - j0), seed)
+def count(n, seed, threads=None, first=0):
+    ph, hits, s, end = _philox, 0, first, first + n
+    if s < end and s % 2:  # an odd first sample: the second half of its block
+        _, _, r2, r3 = ph.blocks(s // 2, 1, seed)
+        hits += ph.hits(r2, r3)
+        s += 1
+    jb, je = s // 2, end // 2
+    for j0 in range(jb, je, CHUNK):
+        r0, r1, r2, r3 = ph.blocks(j0, min(CHUNK, je - j0), seed)
         hits += ph.hits(r0, r1)
         hits += ph.hits(r2, r3)
-    if n % 2:
-        r0, r1, _, _ = ph.blocks(nb, 1, seed)
+    if s < end and end % 2:  # an odd end: the first half of the last block
+        r0, r1, _, _ = ph.blocks(je, 1, seed)
         hits += ph.hits(r0, r1)
     return hits
