@@ -102,9 +102,12 @@ def serve(peer, inp, out):
 
 def load(kernel):
     """The peer module for kernel (py.numba -> py_numba), or raise ImportError."""
-    if not kernel.startswith("py.") or not kernel[3:].replace("_", "").isalnum():
-        raise ImportError("no such peer %r" % kernel)
-    return importlib.import_module(kernel.replace(".", "_"))
+    here = os.path.dirname(os.path.abspath(__file__))
+    module = kernel.replace(".", "_")
+    if (not kernel.startswith("py.") or not kernel[3:].replace("_", "").isalnum()
+            or not os.path.exists(os.path.join(here, module + ".py"))):
+        raise LookupError("no such peer %r (src/peers/ has no %s.py)" % (kernel, module))
+    return importlib.import_module(module)
 
 
 def handshake(peer, info):
