@@ -17,7 +17,9 @@ string, default "0"; first + n <= 2^62): the philox peers then count samples
 first..first+n-1, so the tests reach block 2^32 without 2^33 samples. mcpi
 itself never sends it; peers of other streams accept only 0.
 
-Only the `calls` calls of count() are timed (time.perf_counter_ns, CPython's
+setup() only imports: compilation (Numba, XLA, Triton) happens in the first
+count() call, which mcpi reports apart as the first call. Only the `calls`
+calls of count() are timed (time.perf_counter_ns, CPython's
 monotonic clock); parsing, start-up and pipes never are. Anything the
 framework prints goes to stderr: stdout carries protocol lines only.
 """

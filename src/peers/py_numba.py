@@ -56,7 +56,6 @@ def philox_hits(first, n, k0, k1):
 
 
 def setup():
-    philox_hits(np.int64(0), np.int64(3), np.uint64(0), np.uint64(0))  # compile at start-up, not in call 1
     return {"libraries": {"numba": numba.__version__, "llvmlite": _llvmlite(),
                           "numpy": np.__version__}, "device": "cpu"}
 

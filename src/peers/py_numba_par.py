@@ -42,8 +42,7 @@ def philox_hits_par(first, n, k0, k1):
 
 def setup():
     info = _numba_setup()
-    philox_hits_par(np.int64(0), np.int64(3), np.uint64(0), np.uint64(0))
-    info["libraries"]["threading_layer"] = numba.threading_layer()
+    info["libraries"]["threading_layer"] = numba.config.THREADING_LAYER
     info["max_threads"] = numba.config.NUMBA_NUM_THREADS
     return info
 
