@@ -56,30 +56,10 @@ if top and nk > 1 then
     mcpi.output.table(rows, { baseline = spec.baseline }))
 end
 -- The philox participants (C, Lua, Python alike) must have drawn the same
--- samples: checked on the hits of every (N, seed) two of them share.
-local same, shared, names, bad = {}, 0, {}, {}
-for _, r in ipairs(res.rows) do
-  if r.stream == "philox" and r.hits ~= nil then
-    local key = tostring(r.n) .. "/" .. tostring(r.seed)
-    local h = tostring(r.hits):gsub("ULL$", "")
-    names[r.kernel] = true
-    if same[key] == nil then same[key] = { h, r.kernel }
-    elseif same[key][1] ~= h then
-      bad[#bad + 1] = string.format("%s: %s hits at N = %s, seed %s; %s: %s", r.kernel, h,
-        tostring(r.n), tostring(r.seed), same[key][2], same[key][1])
-    elseif same[key][2] ~= r.kernel then shared = shared + 1 end
-  end
-end
-local philox = {}
-for k in pairs(names) do philox[#philox + 1] = k end
-table.sort(philox)
-if #bad > 0 then
-  io.write(string.format("\nthe philox kernels did NOT draw the same samples (%d hit counts differ):\n  %s\n",
-    #bad, table.concat(bad, "\n  ")))
-elseif #philox > 1 then
-  io.write(string.format("\n%d philox kernels (%s) drew the same samples: their hits agree at all %d "
-    .. "(N, seed) points they share (checked)\n", #philox, table.concat(philox, ", "), shared))
-end
+-- samples: checked on the hits of every (N, seed) they share (mcpi.agree).
+local agreement = require("mcpi.agree").philox(res.rows)
+local bad = agreement.mismatches
+io.write("\n", require("mcpi.agree").line(agreement))
 io.write("\n", res:summary())
 local saved = {}
 for _, f in ipairs{ spec.json, spec.jsonl, spec.csv } do saved[#saved + 1] = f end

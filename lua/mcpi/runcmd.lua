@@ -225,7 +225,10 @@ function M.main(argv, i)
   local res = require("mcpi.sweep").run(spec)
   require("mcpi.kernels").stop_all()
   res:print()
-  local code = 0
+  local agree = require "mcpi.agree"
+  local agreement = agree.philox(res.rows)
+  stdout:write(agree.line(agreement))
+  local code = #agreement.mismatches > 0 and 1 or 0
   if #res.failures > 0 then
     stderr:write(format("mcpi: %d kernel failure(s), noted above; the rest was measured\n", #res.failures))
     code = 1
