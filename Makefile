@@ -111,6 +111,9 @@ else
   AUTO_ISAS        := base
   AUTO_MARCH_base  :=
 endif
+AUTO_NAME_v4   := x86-64-v4
+AUTO_NAME_v3   := x86-64-v3
+AUTO_NAME_base := $(if $(filter x86_64,$(ARCH)),x86-64,$(ARCH))
 AUTO_ISA_v4   := ISA_V4
 AUTO_ISA_v3   := ISA_V3
 AUTO_ISA_base := ISA_BASE
@@ -153,7 +156,7 @@ $(OBJ)/%.o: src/%.c src/mcpi.h src/host.h src/philox.h $(DEPS_STAMP) | $(OBJ)
 
 $(OBJ)/kernel_auto.o: $(OBJ)/auto_variants.h
 $(OBJ)/auto_variants.h: Makefile | $(OBJ)
-	$(Q){ $(foreach v,$(AUTO_VARS),echo 'VARIANT($(AUTO_ID_$(firstword $(subst _, ,$(v)))), $(AUTO_ISA_$(lastword $(subst _, ,$(v)))), $(v), "$(firstword $(subst _, ,$(v))) -O3 $(AUTO_MARCH_$(lastword $(subst _, ,$(v))))")';) } >$@
+	$(Q){ $(foreach v,$(AUTO_VARS),echo 'VARIANT($(AUTO_ID_$(firstword $(subst _, ,$(v)))), $(AUTO_ISA_$(lastword $(subst _, ,$(v)))), $(v), "$(firstword $(subst _, ,$(v))) $(AUTO_NAME_$(lastword $(subst _, ,$(v))))")';) } >$@
 $(OBJ)/auto_%.o: src/kernel_auto.c src/mcpi.h src/philox.h | $(OBJ)
 	@echo "  CC    $@ ($(AUTO_CC_$(firstword $(subst _, ,$*))))"
 	$(Q)$(AUTO_CC_$(firstword $(subst _, ,$*))) -std=gnu11 -O3 -g $(WARN) \

@@ -120,7 +120,7 @@ static const struct variant *chosen(int which)
   return NULL;
 }
 
-/* "clang -O3 -march=x86-64-v4" etc. for the build mcpi_auto_count(which)
+/* "clang x86-64-v4" etc. for the build mcpi_auto_count(which)
 ** runs on this CPU; NULL if no build of that compiler exists. */
 const char *mcpi_auto_variant(int which)
 {

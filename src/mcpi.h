@@ -84,7 +84,7 @@ MCPI_API int mcpi_threads_max(void);
 enum { MCPI_AUTO_BEST = 0, MCPI_AUTO_GCC = 1, MCPI_AUTO_CLANG = 2 };
 MCPI_API int mcpi_auto_count(int which, uint64_t seed, uint64_t first, uint64_t n,
                              uint64_t *hits);
-/* "clang -O3 -march=x86-64-v4 ..." for the build `which` runs here; NULL if none. */
+/* "clang x86-64-v4" etc.: the build `which` runs here; NULL if none. */
 MCPI_API const char *mcpi_auto_variant(int which);
 /* Every build, preferred first: build i's description (NULL past the last)
 ** and its count (MCPI_EUNSUPPORTED if this CPU lacks its ISA level). */

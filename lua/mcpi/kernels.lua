@@ -392,8 +392,7 @@ local function auto_kernel(name, which, what)
   end
   M.register{
     name = name, stream = "philox", builtin = true,
-    description = format("plain philox loop in C, %s (%s)", what,
-      variant or "not built"),
+    description = format("plain philox loop in C, %s: %s", what, variant or "not built"),
     fn = function(n, seed) return count(seed, 0, n) end,
     count = count,
     available = function()
@@ -404,7 +403,7 @@ local function auto_kernel(name, which, what)
   }
 end
 
-auto_kernel("c.auto", C.MCPI_AUTO_BEST, "the best auto-vectorised build this CPU runs")
+auto_kernel("c.auto", C.MCPI_AUTO_BEST, "auto-vectorised, best build here")
 auto_kernel("c.auto_gcc", C.MCPI_AUTO_GCC, "auto-vectorised by gcc")
 auto_kernel("c.auto_clang", C.MCPI_AUTO_CLANG, "auto-vectorised by clang")
 
