@@ -64,8 +64,8 @@ local function site_packages(venv)
   return mm and format("%s/lib/python%s/site-packages", venv, mm) or nil
 end
 
---- Where the peers are looked for: {dir, worker, python, venv, override}.
-function PEERS.paths()
+-- Where the peers are looked for: {dir, worker, python, venv, override}.
+local function paths()
   local dir = exe_dir()
   local override = getenv("MCPI_PYTHON")
   if override == "" then override = nil end
@@ -78,7 +78,7 @@ end
 local function availability(pkg, modules)
   local hint = format("make peers PEERS=%s", pkg)
   return function()
-    local p = PEERS.paths()
+    local p = paths()
     if not exists(p.worker) then
       return false, format("the peer sources are not beside mcpi (%s not found)", p.worker),
         "run mcpi from its build directory"
@@ -100,15 +100,13 @@ end
 local specs = {}
 for i, row in ipairs(PEERS) do
   local name, stream, pkg, modules, threaded, desc = row[1], row[2], row[3], row[4], row[5], row[6]
-  local p = PEERS.paths()
+  local p = paths()
   specs[i] = {
     name = name, stream = stream, threaded = threaded, description = desc,
     command = { p.python, p.worker, name },
     env = { PYTHONDONTWRITEBYTECODE = "1" },
     available = availability(pkg, modules),
-    peer_package = pkg,
   }
 end
-specs.paths = PEERS.paths
 
 return specs
