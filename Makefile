@@ -193,14 +193,15 @@ $(OBJ) $(OBJ)/lua:
 peers:
 	$(Q)PYTHON=$(PYTHON) sh vendor/peers.sh $(PEERS)
 
+# MCPI_PEERS limits the study and the tests to the PEERS chosen.
 run: $(BIN)
 	$(Q)PYTHON=$(PYTHON) sh vendor/peers.sh $(PEERS) || true
-	./$(BIN) script scripts/sweep.lua $(SWEEP_ARGS)
+	MCPI_PEERS="$(PEERS)" ./$(BIN) script scripts/sweep.lua $(SWEEP_ARGS)
 
 test: $(BIN)
 	$(Q)PYTHON=$(PYTHON) sh vendor/peers.sh $(PEERS) || true
 	$(Q)sh vendor/fetch.sh $(FETCH_TOOLS)
-	$(Q)sh tests/run.sh ./$(BIN)
+	$(Q)MCPI_PEERS="$(PEERS)" sh tests/run.sh ./$(BIN)
 
 # Sanitizer reports go to files (obj-asan/reports/) as well as making the
 # process exit 86: a test that expects exit 1 or 2 would otherwise not notice a
@@ -217,7 +218,7 @@ asan:
 	$(Q)rm -rf $(ASAN_REPORTS) && mkdir -p $(ASAN_REPORTS)
 	$(Q)ASAN_OPTIONS="$(SAN_OPTS):detect_leaks=1:abort_on_error=0" \
 	  UBSAN_OPTIONS="$(SAN_OPTS):halt_on_error=1" MCPI_SANITIZED=$(ASAN_REPORTS) \
-	  sh tests/run.sh ./mcpi-asan; rc=$$?; \
+	  MCPI_PEERS="$(PEERS)" sh tests/run.sh ./mcpi-asan; rc=$$?; \
 	  if [ -n "$$(ls $(ASAN_REPORTS))" ]; then \
 	    echo "asan: sanitizer reports in $(ASAN_REPORTS):"; cat $(ASAN_REPORTS)/*; exit 1; fi; \
 	  exit $$rc

@@ -5,7 +5,8 @@
 -- <dir>/vendor/venv/bin/python3 (`make peers` makes it). Availability is
 -- decided without starting Python: the worker script and the venv's
 -- site-packages are looked at, so `mcpi list` stays fast and says what to
--- install (make peers PEERS=<package>).
+-- install (make peers PEERS=<package>). MCPI_PEERS, when set, limits the
+-- peers to those packages (make run and make test set it from PEERS=).
 --
 --   py.cpython       the study's random.random() loop, pure Python (py-random)
 --   py.numba         philox v1 in @njit                      (bit-identical)
@@ -74,10 +75,26 @@ local function paths()
            python = override or dir .. "/vendor/venv/bin/python3", override = override }
 end
 
+-- MCPI_PEERS (set by make run / make test from PEERS=): the packages whose
+-- peers take part ("cpython numba", "all", "none"); unset: every installed one.
+local function selected(pkg)
+  local sel = getenv("MCPI_PEERS")
+  if sel == nil or sel == "" then return true end
+  for w in sel:gmatch("[^%s,]+") do
+    if w == pkg or w == "all" then return true end
+  end
+  return false, sel
+end
+
 -- available(): ok, why, hint; looks at files only.
 local function availability(pkg, modules)
   local hint = format("make peers PEERS=%s", pkg)
   return function()
+    local on, sel = selected(pkg)
+    if not on then
+      return false, format("not among the selected peers (MCPI_PEERS='%s')", sel),
+        format("PEERS=%s (make), or unset MCPI_PEERS", pkg)
+    end
     local p = paths()
     if not exists(p.worker) then
       return false, format("the peer sources are not beside mcpi (%s not found)", p.worker),

@@ -9,27 +9,27 @@ W=src/peers/mcpi_worker.py
 
 # An mcpi copied away from its sources: the peers say where they looked.
 cp "$MCPI" "$tmp/mcpi"
-run env -u MCPI_PYTHON "$tmp/mcpi" list
+run env -u MCPI_PYTHON -u MCPI_PEERS "$tmp/mcpi" list
 expect_rc 0 "list away from the sources"
 expect_out 'py\.numba .* no .*the peer sources are not beside mcpi' "sources missing: why"
 # Beside the sources but without vendor/venv: the install command is the hint.
 mkdir -p "$tmp/src" && ln -s "$(pwd)/src/peers" "$tmp/src/peers"
-run env -u MCPI_PYTHON "$tmp/mcpi" list
+run env -u MCPI_PYTHON -u MCPI_PEERS "$tmp/mcpi" list
 expect_out 'py\.numba .* no .*no Python environment for the peers.*make peers PEERS=numba' "no venv: hint"
 expect_out 'py\.tf .* no .*make peers PEERS=tf' "no venv: tf hint"
 # A venv without the framework: "not installed", and the hint.
 mkdir -p "$tmp/vendor/venv/bin" "$tmp/vendor/venv/lib/python3.11/site-packages"
 printf 'home = /usr/bin\nversion = 3.11.2\n' >"$tmp/vendor/venv/pyvenv.cfg"
 ln -s "$(command -v python3)" "$tmp/vendor/venv/bin/python3"
-run env -u MCPI_PYTHON "$tmp/mcpi" list
+run env -u MCPI_PYTHON -u MCPI_PEERS "$tmp/mcpi" list
 expect_out 'py\.jax .* no .*jax is not installed in .*make peers PEERS=jax' "no jax: why and hint"
 expect_out 'py\.cpython .* yes' "py.cpython needs only Python"
 # ... and the handshake of a worker whose framework is missing.
-run env -u MCPI_PYTHON "$tmp/mcpi" run py.numba -n 10
+run env -u MCPI_PYTHON -u MCPI_PEERS "$tmp/mcpi" run py.numba -n 10
 expect_rc 2 "run refuses an unavailable peer"
 expect_err "kernel 'py\.numba' is unavailable on this machine: numba is not installed" "run: why"
 if "$PY" -c 'import numba' 2>/dev/null; then pass; else
-    run env MCPI_PYTHON="$PY" "$tmp/mcpi" run py.numba -n 10
+    run env -u MCPI_PEERS MCPI_PYTHON="$PY" "$tmp/mcpi" run py.numba -n 10
     expect_rc 1 "run a peer whose framework is missing"
     expect_err 'py\.numba: worker cannot run: numba is not installed \(make peers PEERS=numba\)' "handshake error"
 fi
@@ -73,4 +73,9 @@ expect_out '^\{"protocol":"mcpi-worker/1","error":"py.nosuch: LookupError: no su
 run_in '' "$PY" "$W"
 expect_rc 2 "no kernel argument"
 expect_out '"error":"usage: mcpi_worker.py KERNEL"' "usage handshake"
+# MCPI_PEERS (make's PEERS=) keeps the others out, saying so.
+run env MCPI_PEERS="cpython jax" "$MCPI" list
+expect_out "py\.numba .* no .*not among the selected peers \(MCPI_PEERS='cpython jax'\)" "MCPI_PEERS: why"
+run env MCPI_PEERS=none "$MCPI" list
+expect_out "py\.cpython .* no .*MCPI_PEERS='none'" "MCPI_PEERS=none"
 finish
