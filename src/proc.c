@@ -139,11 +139,23 @@ static void kill_all(void)
 
 /* -- Spawn --------------------------------------------------------------- */
 
+/* Move *fd above 0..2 (mcpi may run with stdin or stdout closed, and the
+** child's dup2 onto 0..2 must not overwrite a pipe it still needs). */
+static int above2(int *fd)
+{
+  if (*fd > 2) return 0;
+  int nfd = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
+  if (nfd < 0) return -1;
+  close(*fd);
+  *fd = nfd;
+  return 0;
+}
+
 /* The child: pipes onto 0, 1, 2, own group, die with the parent, default
 ** signals, then exec; on failure the errno goes to the parent through
 ** errfd (close-on-exec, so a successful exec closes it unwritten). */
 static void child(const char *const *argv, char *const *envp, int fds[3][2],
-                  int errfd, pid_t parent)
+                  int errfd, pid_t parent, long maxfd)
 {
   sigset_t none;
   int e;
@@ -156,6 +168,12 @@ static void child(const char *const *argv, char *const *envp, int fds[3][2],
   signal(SIGINT, SIG_DFL);
   if (dup2(fds[0][0], 0) < 0 || dup2(fds[1][1], 1) < 0 || dup2(fds[2][1], 2) < 0)
     goto fail;
+  /* Nothing else of mcpi's (results files, other workers' pipes) is
+  ** inherited; errfd closes itself on exec. */
+  if ((errfd > 3 && close_range(3, (unsigned)errfd - 1, 0) != 0)
+      || close_range((unsigned)errfd + 1, ~0U, 0) != 0)
+    for (long fd = 3; fd < maxfd; fd++)
+      if (fd != errfd) close((int)fd);
   execvpe(argv[0], (char *const *)argv, envp);
 fail:
   e = errno;
@@ -194,15 +212,17 @@ mcpi_proc *mcpi_proc_spawn(const char *const *argv, const char *const *env,
   int e = 0;
   if (argv == NULL || argv[0] == NULL) { *err = EINVAL; return NULL; }
   for (int i = 0; i < 3; i++)
-    if (pipe2(fds[i], O_CLOEXEC) != 0) goto fail;
-  if (pipe2(ep, O_CLOEXEC) != 0) goto fail;
+    if (pipe2(fds[i], O_CLOEXEC) != 0 || above2(&fds[i][0]) || above2(&fds[i][1])) goto fail;
+  if (pipe2(ep, O_CLOEXEC) != 0 || above2(&ep[1])) goto fail;
   p = calloc(1, sizeof(*p));
   envp = merged_env(env);
   if (p == NULL || envp == NULL) { errno = ENOMEM; goto fail; }
   pid_t parent = getpid();
+  long maxfd = sysconf(_SC_OPEN_MAX);
+  if (maxfd < 0 || maxfd > 65536) maxfd = 65536;
   p->pid = fork();
   if (p->pid < 0) goto fail;
-  if (p->pid == 0) child(argv, envp, fds, ep[1], parent);
+  if (p->pid == 0) child(argv, envp, fds, ep[1], parent, maxfd);
   setpgid(p->pid, p->pid);  /* also here: no window where it shares ours */
   free(envp);
   envp = NULL;
@@ -310,6 +330,7 @@ int mcpi_proc_read_line(mcpi_proc *p, double timeout_s, const char **line,
   }
   for (;;) {
     long n = line_in_buf(p);
+    if (n > LINE_MAX_BYTES) return MCPI_PROC_TOOLONG;
     if (n >= 0) {
       p->buf[n] = '\0';
       *line = p->buf;

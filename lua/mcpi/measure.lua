@@ -29,7 +29,9 @@ local function bad(msg, level) error(msg, level + 1) end
 -- request(n, seed, threads). n: a whole number 1 <= n <= 2^53 (number, uint64
 -- cdata or digit string); seed: 0 <= seed < 2^64 (default 1); threads: nil
 -- or 0..max (0 = online CPUs); calls: inner repetitions timed together
--- (set by timed). Other fields are kept. Raises error(msg, level) on bad input.
+-- (set by timed); timeout: seconds one call may take, for kernels that can
+-- give up (workers; the sweep sets it from its plan). Other fields are kept.
+-- Raises error(msg, level) on bad input.
 function M.request(a, seed, threads, level)
   level = (level or 1) + 1
   if type(a) == "table" and getmetatable(a) == REQ then return a end
@@ -55,6 +57,9 @@ function M.request(a, seed, threads, level)
     end
     local mx = max_threads()
     if t > mx then bad(format("threads must be <= %d, got %s", mx, util.fmtnum(t)), level) end
+  end
+  if r.timeout ~= nil and (type(r.timeout) ~= "number" or not (r.timeout > 0)) then
+    bad(format("timeout must be a number of seconds > 0, got %s", tostring(r.timeout)), level)
   end
   if r.calls ~= nil then
     local c = r.calls
@@ -165,7 +170,10 @@ end
 --- The measured function of a kernel (a name, or a registry entry from
 -- mcpi.kernels): f(request) -> record {kernel, stream, n, seed, threads, hits,
 -- calls}. It runs the kernel req.calls times (default 1) on the same seed, so
--- a timer around it sees one Lua call however short the kernel is. Raises
+-- a timer around it sees one Lua call however short the kernel is; a `call`
+-- kernel (workers included) gets req.calls itself, with opts.timeout =
+-- req.timeout * calls, and its metrics go into the record (metrics.seconds as
+-- seconds per call, marked timer = "kernel"; see add_metrics). Raises
 -- error(msg, 2) for an unknown or unavailable kernel.
 function M.kernel(k)
   local kernels = require "mcpi.kernels"
@@ -176,9 +184,10 @@ function M.kernel(k)
   elseif type(k) ~= "table" or type(k.fn) ~= "function" or type(k.name) ~= "string" then
     error(format("kernel must be a kernel name or a kernel from mcpi.kernels, got %s", type(k)), 2)
   end
-  local ok, why = k.available()
+  local ok, why, hint = k.available()
   if not ok then
-    error(format("kernel '%s' is unavailable: %s (see 'mcpi list')", k.name, why or "no reason given"), 2)
+    error(format("kernel '%s' is unavailable: %s (%ssee 'mcpi list')", k.name, why or "no reason given",
+      hint and format("to enable: %s; ", hint) or ""), 2)
   end
   local invoke = k.unchecked_call and call_invoker(k) or loop_invoker(k)
   local name, stream, threaded = k.name, k.stream, k.threaded

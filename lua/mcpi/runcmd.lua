@@ -147,9 +147,10 @@ function M.parse(argv, i, opts)
       local k, err = kernels.find(name)
       if not k then util.usage(format("%s: %s", cmd, err)) end
       if not opts.kernels_optional then
-        local ok, why = k.available()
+        local ok, why, hint = k.available()
         if not ok then
-          fail(cmd, format("kernel '%s' is unavailable on this machine: %s (see 'mcpi list')", name, why or "no reason given"))
+          fail(cmd, format("kernel '%s' is unavailable on this machine: %s (%ssee 'mcpi list')", name,
+            why or "no reason given", hint and format("to enable: %s; ", hint) or ""))
         end
       end
     end

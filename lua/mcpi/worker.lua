@@ -28,6 +28,7 @@ local Worker = {}
 Worker.__index = Worker
 
 local U64 = ffi.typeof("uint64_t")
+local N_MAX = U64(2 ^ 53)  -- the protocol's n, so that workers may count in doubles
 
 local function cstr(p) return p ~= nil and ffi.string(p) or "" end
 
@@ -69,7 +70,7 @@ function Worker:last_stderr()
 end
 
 local function status_text(st)
-  if st < 0 then return "is still running" end
+  if st < 0 then return "closed its stdout" end
   if st >= 256 then return format("was killed by signal %d", st - 256) end
   return format("exited with status %d", st)
 end
@@ -79,7 +80,7 @@ function Worker:kill(grace)
   local p = self.proc
   if not p then return end
   self.tail = self:last_stderr()
-  self.proc, self.info = nil, nil
+  self.proc, self.info, self.busy = nil, nil, nil
   C.mcpi_proc_stop(p, grace or 0.2)
   self.status = C.mcpi_proc_status(p, 0)
   ffi.gc(p, nil)
@@ -100,7 +101,7 @@ function Worker:read_failed(rc, doing, timeout)
     self:kill()
     util.interrupted()
   elseif rc == C.MCPI_PROC_TIMEOUT then
-    self:fail(format("sent no reply within %s s %s; stopped it", util.fmtnum(timeout), doing))
+    self:fail(format("sent nothing within %s s %s; stopped it", util.fmtnum(timeout), doing))
   elseif rc == C.MCPI_PROC_EOF then
     local st = C.mcpi_proc_status(self.proc, 1)
     self:fail(format("%s %s", status_text(st), doing))
@@ -145,6 +146,7 @@ end
 -- info that goes into results.context.kernels[name] (the handshake's fields
 -- and the command). Raises one line on any fault.
 function Worker:start()
+  if self.busy then self:kill() end  -- interrupted mid-exchange: state unknown
   if self.proc then return self.info end
   local n = #self.argv
   local argv = ffi.new("const char *[?]", n + 1)
@@ -157,14 +159,15 @@ function Worker:start()
     error(format("%s: cannot start worker %s: %s", self.name, util.quote_arg(self.argv[1] or "", 80),
       cstr(C.mcpi_proc_strerrno(err[0]))), 0)
   end
-  self.proc, self.tail = ffi.gc(p, C.mcpi_proc_free), nil
+  self.proc, self.tail, self.pid = ffi.gc(p, C.mcpi_proc_free), nil, C.mcpi_proc_pid(p)
+  self.busy = true
   local h = self:read_json(self.start_timeout, "before its handshake")
   check_handshake(self, h)
   local info = {}
   for k, v in pairs(h) do info[k] = v end
   info.command = concat(self.argv, " ")
-  info.pid = C.mcpi_proc_pid(p)
-  self.info = info
+  info.pid = self.pid
+  self.info, self.busy = info, nil
   return info
 end
 
@@ -173,6 +176,7 @@ end
 function Worker:stop()
   local p = self.proc
   if not p then return end
+  if self.busy then return self:kill() end  -- mid-call: it would not read a quit
   local q = '{"op":"quit"}\n'
   C.mcpi_proc_write(p, q, #q)
   self:kill(M.STOP_GRACE)
@@ -186,14 +190,11 @@ function Worker:running() return self.proc ~= nil end
 -- hits from a reply: a decimal string within 0..n, as uint64_t; or a fault.
 local function reply_hits(self, v, n, doing)
   local h = v.hits
-  if type(h) ~= "string" or not h:match("^%d+$") or #h > 20 then
-    self:fail(format("replied with hits %s %s; want a decimal string",
-      util.quote_arg(type(h) == "string" and h or cjson.encode(h) or tostring(h), 40), doing))
-  end
-  local u = util.to_u64(h, "hits")
+  local u = type(h) == "string" and h:match("^%d+$") and #h <= 20 and util.to_u64(h, "hits")
   if not u or u > n then
-    self:fail(format("replied with hits %s %s, an impossible count (want 0..%s)",
-      util.quote_arg(h, 40), doing, util.u64str(n)))
+    self:fail(format("replied hits %s %s: not a possible count (want a decimal string in 0..%s)",
+      type(h) == "string" and util.quote_arg(h, 40) or (cjson.encode(h) or tostring(h)), doing,
+      util.u64str(n)))
   end
   return u
 end
@@ -202,25 +203,32 @@ end
 -- the worker's own time for the `calls` calls}. opts.timeout: seconds the
 -- caller waits (at least self.timeout is given); nil waits without limit.
 function Worker:call(n, seed, threads, calls, opts)
-  if not self.proc then self:start() end
+  if self.busy or not self.proc then self:start() end
+  if U64(n) > N_MAX then
+    error(format("%s: n must be <= 2^53 for a worker, got %s", self.name, util.u64str(U64(n))), 0)
+  end
   local nn, ss = util.u64str(U64(n)), util.u64str(U64(seed))
   calls = calls or 1
-  local doing = format("to count n=%s seed=%s calls=%d", nn, ss, calls)
+  local doing = format("when asked to count n=%s seed=%s calls=%d", nn, ss, calls)
   local msg = format('{"op":"count","n":"%s","seed":"%s","calls":%d,"threads":%s}\n', nn, ss,
     calls, threads and threads > 0 and tostring(threads) or "null")
+  -- busy until a whole reply is read: a call cut short (Ctrl-C raised in
+  -- between) leaves a reply in flight, so the next call starts afresh.
+  self.busy = true
   if C.mcpi_proc_write(self.proc, msg, #msg) ~= 0 then
-    self:fail(format("%s before the request %s", status_text(C.mcpi_proc_status(self.proc, 1)), doing))
+    self:fail(format("%s before the request to count n=%s seed=%s", status_text(C.mcpi_proc_status(self.proc, 1)), nn, ss))
   end
   local timeout = opts and opts.timeout and max(opts.timeout, self.timeout) or -1
   local v = self:read_json(timeout, doing)
+  self.busy = nil
   if v.error ~= nil then  -- the worker stays usable
     error(format("%s: worker reports: %s", self.name, plain(v.error, 200)), 0)
   end
   local hits = reply_hits(self, v, U64(n), doing)
   local secs = v.seconds
   if type(secs) ~= "number" or not (secs >= 0 and secs < math.huge) then
-    self:fail(format("replied with seconds %s %s; want a number >= 0",
-      util.quote_arg(cjson.encode(secs) or tostring(secs), 40), doing))
+    self:fail(format("replied seconds %s %s; want a number >= 0",
+      cjson.encode(secs) or tostring(secs), doing))
   end
   return hits, { seconds = secs }
 end
