@@ -5,6 +5,7 @@
 #   make test       build, then run the whole test suite
 #   make asan       build ./mcpi-asan (AddressSanitizer + UBSan) and run the suite on
 #                   it; any sanitizer report fails the target
+#   make peers      install the Python peers (PEERS=...) into vendor/venv
 #   make bench      benchmarks (tests/bench/); JSON into results/bench/
 #   make install    copy mcpi to $(DESTDIR)$(PREFIX)/bin
 #   make clean      remove build outputs (vendor/root stays; `make distclean` too)
@@ -23,6 +24,12 @@ XLDFLAGS ?=
 OBJ     ?= obj
 BIN     ?= mcpi
 SWEEP_ARGS ?=
+# Python peers (src/peers/) `make peers`, `make run` and `make test` install
+# into vendor/venv/ from PyPI (pins: vendor/requirements.txt): any of cpython
+# numba numpy jax tf triton, all, or none. triton is opt-in: it needs PyTorch
+# (about 2.7 GB of downloads with its CUDA libraries).
+PEERS   ?= cpython numba numpy jax tf
+PYTHON  ?= python3
 
 VERSION := 0.1.0
 
@@ -87,6 +94,38 @@ else ifeq ($(ARCH),aarch64)
   DIS_MODS          := dis_arm64
 endif
 
+# c.auto: src/kernel_auto.c's plain loop compiled again per compiler and ISA
+# level (AUTO_VARIANT=<cc>_<isa>), left to each auto-vectoriser; the ordinary
+# build of the file is the run-time dispatcher, told what was built through
+# $(OBJ)/auto_variants.h. A compiler that is missing is left out (c.auto_clang
+# is then listed unavailable). The loops are leaf code: no sanitizer flags, so
+# a clang-built loop links into a gcc ASan binary.
+AUTO_GCC   ?= $(shell command -v gcc 2>/dev/null)
+AUTO_CLANG ?= $(shell command -v clang 2>/dev/null)
+ifneq ($(filter x86_64,$(ARCH)),)
+  AUTO_ISAS        := v4 v3 base
+  AUTO_MARCH_v4    := -march=x86-64-v4 -mprefer-vector-width=512
+  AUTO_MARCH_v3    := -march=x86-64-v3
+  AUTO_MARCH_base  := -march=x86-64
+else
+  AUTO_ISAS        := base
+  AUTO_MARCH_base  :=
+endif
+AUTO_NAME_v4   := x86-64-v4
+AUTO_NAME_v3   := x86-64-v3
+AUTO_NAME_base := $(if $(filter x86_64,$(ARCH)),x86-64,$(ARCH))
+AUTO_ISA_v4   := ISA_V4
+AUTO_ISA_v3   := ISA_V3
+AUTO_ISA_base := ISA_BASE
+AUTO_CCS := $(if $(AUTO_CLANG),clang) $(if $(AUTO_GCC),gcc)
+AUTO_CC_clang := $(AUTO_CLANG)
+AUTO_CC_gcc   := $(AUTO_GCC)
+AUTO_ID_clang := MCPI_AUTO_CLANG
+AUTO_ID_gcc   := MCPI_AUTO_GCC
+AUTO_VARS := $(foreach i,$(AUTO_ISAS),$(foreach c,$(AUTO_CCS),$(c)_$(i)))
+AUTO_OBJS := $(AUTO_VARS:%=$(OBJ)/auto_%.o)
+FLAGS_kernel_auto := -I$(OBJ)
+
 # Lua modules: lua/mcpi/x.lua -> module mcpi.x (init.lua -> mcpi), embedded as
 # bytecode objects exporting luaJIT_BC_<name>, which require() finds through
 # -Wl,-E. LuaJIT's own jit.* modules (for -jv, -jdump, -jp) are embedded too.
@@ -100,20 +139,28 @@ ifeq ($(V),1)
   Q :=
 endif
 
-.PHONY: all deps run test asan bench install clean distclean
+.PHONY: all deps peers run test asan bench install clean distclean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
 $(ROOT)/.stamp: vendor/packages.txt vendor/fetch.sh
 	$(Q)sh vendor/fetch.sh
 
-$(BIN): $(C_OBJS) $(LUA_OBJS) $(JIT_OBJS)
+$(BIN): $(C_OBJS) $(AUTO_OBJS) $(LUA_OBJS) $(JIT_OBJS)
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ -Wl,-E $(STATIC_LIBS) $(LIBS) $(LDFLAGS) $(XLDFLAGS)
 
 $(OBJ)/%.o: src/%.c src/mcpi.h src/host.h src/philox.h $(DEPS_STAMP) | $(OBJ)
 	@echo "  CC    $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(FLAGS_$*) $(BUILD_DEFS) -c -o $@ $<
+
+$(OBJ)/kernel_auto.o: $(OBJ)/auto_variants.h
+$(OBJ)/auto_variants.h: Makefile | $(OBJ)
+	$(Q){ $(foreach v,$(AUTO_VARS),echo 'VARIANT($(AUTO_ID_$(firstword $(subst _, ,$(v)))), $(AUTO_ISA_$(lastword $(subst _, ,$(v)))), $(v), "$(firstword $(subst _, ,$(v))) $(AUTO_NAME_$(lastword $(subst _, ,$(v))))")';) } >$@
+$(OBJ)/auto_%.o: src/kernel_auto.c src/mcpi.h src/philox.h | $(OBJ)
+	@echo "  CC    $@ ($(AUTO_CC_$(firstword $(subst _, ,$*))))"
+	$(Q)$(AUTO_CC_$(firstword $(subst _, ,$*))) -std=gnu11 -O3 -g $(WARN) \
+	  $(AUTO_MARCH_$(lastword $(subst _, ,$*))) -DAUTO_VARIANT=$* -c -o $@ $<
 
 # build.c records the commit; rebuild it when the commit changes.
 $(OBJ)/build.o: $(OBJ)/commit
@@ -141,12 +188,20 @@ $(OBJ)/lua/jit_%.o: $(DEPS_STAMP) | $(OBJ)/lua
 $(OBJ) $(OBJ)/lua:
 	$(Q)mkdir -p $@
 
+# A peer that cannot be installed is reported; the study and the tests run
+# without it (mcpi list says why), so its failure does not stop them.
+peers:
+	$(Q)PYTHON=$(PYTHON) sh vendor/peers.sh $(PEERS)
+
+# MCPI_PEERS limits the study and the tests to the PEERS chosen.
 run: $(BIN)
-	./$(BIN) script scripts/sweep.lua $(SWEEP_ARGS)
+	$(Q)PYTHON=$(PYTHON) sh vendor/peers.sh $(PEERS) || true
+	MCPI_PEERS="$(PEERS)" ./$(BIN) script scripts/sweep.lua $(SWEEP_ARGS)
 
 test: $(BIN)
+	$(Q)PYTHON=$(PYTHON) sh vendor/peers.sh $(PEERS) || true
 	$(Q)sh vendor/fetch.sh $(FETCH_TOOLS)
-	$(Q)sh tests/run.sh ./$(BIN)
+	$(Q)MCPI_PEERS="$(PEERS)" sh tests/run.sh ./$(BIN)
 
 # Sanitizer reports go to files (obj-asan/reports/) as well as making the
 # process exit 86: a test that expects exit 1 or 2 would otherwise not notice a
@@ -163,7 +218,7 @@ asan:
 	$(Q)rm -rf $(ASAN_REPORTS) && mkdir -p $(ASAN_REPORTS)
 	$(Q)ASAN_OPTIONS="$(SAN_OPTS):detect_leaks=1:abort_on_error=0" \
 	  UBSAN_OPTIONS="$(SAN_OPTS):halt_on_error=1" MCPI_SANITIZED=$(ASAN_REPORTS) \
-	  sh tests/run.sh ./mcpi-asan; rc=$$?; \
+	  MCPI_PEERS="$(PEERS)" sh tests/run.sh ./mcpi-asan; rc=$$?; \
 	  if [ -n "$$(ls $(ASAN_REPORTS))" ]; then \
 	    echo "asan: sanitizer reports in $(ASAN_REPORTS):"; cat $(ASAN_REPORTS)/*; exit 1; fi; \
 	  exit $$rc
@@ -179,4 +234,4 @@ clean:
 	rm -rf obj obj-asan obj-sys mcpi mcpi-asan mcpi-sys $(filter-out obj,$(OBJ)) $(filter-out mcpi,$(BIN))
 
 distclean: clean
-	rm -rf vendor/root vendor/debs
+	rm -rf vendor/root vendor/debs vendor/venv

@@ -59,6 +59,11 @@ res:print()
 local answer = require "mcpi.answer"
 local A = answer.of(res, { baseline = spec.baseline, show = spec.show })
 if A then io.write("\n", answer.text(A)) end
+-- The philox participants (C, Lua, Python alike) must have drawn the same
+-- samples: checked on the hits of every (N, seed) they share (mcpi.agree).
+local agreement = require("mcpi.agree").philox(res.rows)
+local bad = agreement.mismatches
+io.write("\n", require("mcpi.agree").line(agreement))
 io.write("\n", res:summary())
 if #res.saved > 0 then io.stderr:write("saved ", table.concat(res.saved, ", "), "\n") end
 if res.interrupted then os.exit(130, true) end
@@ -66,4 +71,4 @@ if #res.failures > 0 then
   io.stderr:write(string.format("mcpi: %d kernel failure(s), noted above\n", #res.failures))
 end
 if #res.errors > 0 then io.stderr:write("mcpi: results printed above, not all were saved\n") end
-if #res.failures > 0 or #res.errors > 0 then os.exit(1, true) end
+if #res.failures > 0 or #res.errors > 0 or #bad > 0 then os.exit(1, true) end

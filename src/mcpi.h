@@ -77,6 +77,21 @@ MCPI_API int mcpi_threads_count(uint64_t seed, uint64_t first, uint64_t n,
 MCPI_API int mcpi_threads_online(void);
 MCPI_API int mcpi_threads_max(void);
 
+/* c.auto: the plain philox loop, auto-vectorised by each compiler the build
+** found at several ISA levels; the best build this CPU runs is chosen at run
+** time. which: MCPI_AUTO_BEST (any compiler), MCPI_AUTO_GCC, MCPI_AUTO_CLANG;
+** MCPI_EUNSUPPORTED if no build of that compiler exists. */
+enum { MCPI_AUTO_BEST = 0, MCPI_AUTO_GCC = 1, MCPI_AUTO_CLANG = 2 };
+MCPI_API int mcpi_auto_count(int which, uint64_t seed, uint64_t first, uint64_t n,
+                             uint64_t *hits);
+/* "clang x86-64-v4" etc.: the build `which` runs here; NULL if none. */
+MCPI_API const char *mcpi_auto_variant(int which);
+/* Every build, preferred first: build i's description (NULL past the last)
+** and its count (MCPI_EUNSUPPORTED if this CPU lacks its ISA level). */
+MCPI_API const char *mcpi_auto_build_name(int i);
+MCPI_API int mcpi_auto_count_build(int i, uint64_t seed, uint64_t first, uint64_t n,
+                                   uint64_t *hits);
+
 MCPI_API const char *mcpi_strerror(int code);
 
 /* -- Clock ---------------------------------------------------------------- */
@@ -94,6 +109,12 @@ MCPI_API void mcpi_clock_noop(void);
 ** with MCPI_EINTR. */
 MCPI_API int mcpi_signal_pending(void);
 MCPI_API void mcpi_signal_clear(void);
+
+/* -- Paths (path.c) -------------------------------------------------------- */
+
+/* The directory of the running mcpi executable (from /proc/self/exe), no
+** trailing slash; "" if unknown. The Python peers are found beside it. */
+MCPI_API const char *mcpi_path_exe_dir(void);
 
 /* -- Build facts ---------------------------------------------------------- */
 

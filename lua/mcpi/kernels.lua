@@ -380,6 +380,33 @@ c_kernel("c.avx512", C.mcpi_avx512_count, C.MCPI_PATH_AVX512,
 c_kernel("c.simd", C.mcpi_simd_count, nil,
   "best SIMD path this CPU supports, chosen at run time (MCPI_SIMD forces one)")
 
+-- c.auto*: the plain loop as each compiler auto-vectorised it (src/kernel_auto.c).
+local AUTO_HINT = { [C.MCPI_AUTO_CLANG] = "apt-get install clang, then make clean all",
+                    [C.MCPI_AUTO_GCC] = "apt-get install gcc, then make clean all" }
+local function auto_kernel(name, which, what)
+  local variant = C.mcpi_auto_variant(which)
+  variant = variant ~= nil and ffi.string(variant) or nil
+  local function count(seed, first, n)
+    check_status(C.mcpi_auto_count(which, seed, first, n, hits_buf), name)
+    return hits_buf[0]
+  end
+  M.register{
+    name = name, stream = "philox", builtin = true,
+    description = format("plain philox loop in C, %s: %s", what, variant or "not built"),
+    fn = function(n, seed) return count(seed, 0, n) end,
+    count = count,
+    available = function()
+      if variant then return true end
+      return false, format("mcpi was built without %s", name == "c.auto" and "any c.auto loop"
+        or name:match("_(%w+)$")), AUTO_HINT[which]
+    end,
+  }
+end
+
+auto_kernel("c.auto", C.MCPI_AUTO_BEST, "auto-vectorised, best build here")
+auto_kernel("c.auto_gcc", C.MCPI_AUTO_GCC, "auto-vectorised by gcc")
+auto_kernel("c.auto_clang", C.MCPI_AUTO_CLANG, "auto-vectorised by clang")
+
 local function threads_count(seed, first, n, threads)
   check_status(C.mcpi_threads_count(seed, first, n, threads or 0, hits_buf), "c.threads",
     C.mcpi_simd_path())
@@ -448,6 +475,13 @@ end
 -- -- Lua kernels (specs in mcpi.luakernels) ----------------------------------
 
 for _, spec in ipairs(require "mcpi.luakernels") do
+  spec.builtin = true
+  M.register(spec)
+end
+
+-- -- Python peers in worker processes (specs in mcpi.peers) ----------------------
+
+for _, spec in ipairs(require "mcpi.peers") do
   spec.builtin = true
   M.register(spec)
 end

@@ -278,7 +278,15 @@ function M.main(argv, i)
     stderr:write("saved ", concat(res.saved, ", "), "\n")
   end
   if res.interrupted then return 130 end
+  -- The philox participants must have drawn the same samples (checked on
+  -- the hits; the answer above states it): a difference is a wrong kernel.
+  local agree = require "mcpi.agree"
+  local agreement = agree.philox(res.rows)
   local code = 0
+  if #agreement.mismatches > 0 then
+    stderr:write("mcpi: ", agree.line(agreement))
+    code = 1
+  end
   if #res.failures > 0 then
     stderr:write(format("mcpi: %d kernel failure(s), noted above; the rest was measured\n", #res.failures))
     code = 1
