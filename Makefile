@@ -23,6 +23,12 @@ XLDFLAGS ?=
 OBJ     ?= obj
 BIN     ?= mcpi
 SWEEP_ARGS ?=
+# Run-time loaded parts (src/dl/, into $(OBJ)/dl/), each built only when its
+# compiler is found, else skipped with a note: the MPI shim (mpicc, from
+# libopenmpi-dev) and cuda.philox (nvcc, from the CUDA toolkit).
+MPICC   ?= mpicc
+NVCC    ?= $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
+NVFLAGS ?= -O3 -gencode arch=compute_75,code=[sm_75,compute_75] -gencode arch=compute_90,code=sm_90
 
 VERSION := 0.1.0
 
@@ -91,7 +97,8 @@ endif
 # bytecode objects exporting luaJIT_BC_<name>, which require() finds through
 # -Wl,-E. LuaJIT's own jit.* modules (for -jv, -jdump, -jp) are embedded too.
 LUA_SRCS := $(sort $(wildcard lua/mcpi/*.lua))
-LUA_OBJS := $(LUA_SRCS:lua/mcpi/%.lua=$(OBJ)/lua/mcpi_%.o) $(OBJ)/lua/mcpi_cdef.o
+LUA_OBJS := $(LUA_SRCS:lua/mcpi/%.lua=$(OBJ)/lua/mcpi_%.o) $(OBJ)/lua/mcpi_cdef.o \
+            $(OBJ)/lua/mcpi_philox_cl.o
 JIT_MODS := bc v dump p zone vmdef $(DIS_MODS)
 JIT_OBJS := $(JIT_MODS:%=$(OBJ)/lua/jit_%.o)
 
@@ -100,8 +107,8 @@ ifeq ($(V),1)
   Q :=
 endif
 
-.PHONY: all deps run test asan bench install clean distclean
-all: $(BIN)
+.PHONY: all deps dl run test asan bench install clean distclean
+all: $(BIN) dl
 
 deps: $(DEPS_STAMP)
 $(ROOT)/.stamp: vendor/packages.txt vendor/fetch.sh
@@ -115,9 +122,11 @@ $(OBJ)/%.o: src/%.c src/mcpi.h src/host.h src/philox.h $(DEPS_STAMP) | $(OBJ)
 	@echo "  CC    $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(FLAGS_$*) $(BUILD_DEFS) -c -o $@ $<
 
-# build.c records the commit; rebuild it when the commit changes.
+# build.c records the commit; rebuild it when the commit changes. It also
+# names $(OBJ)/dl, where mcpi looks for its run-time loaded libraries.
 $(OBJ)/build.o: $(OBJ)/commit
 $(OBJ)/build.o: BUILD_DEFS = -DMCPI_COMMIT='"$(shell cat $(OBJ)/commit 2>/dev/null)"' \
+                           -DMCPI_DLDIR='"$(OBJ)/dl"' \
                            -DMCPI_CFLAGS='"$(strip $(CFLAGS) $(XCFLAGS))"'
 $(OBJ)/commit: FORCE | $(OBJ)
 	$(Q)c=$$(git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown); \
@@ -137,8 +146,28 @@ $(OBJ)/lua/mcpi_cdef.o: $(OBJ)/lua/mcpi_cdef.lua $(DEPS_STAMP)
 	$(Q)$(LUAJIT) -b -n mcpi.cdef $< $@
 $(OBJ)/lua/jit_%.o: $(DEPS_STAMP) | $(OBJ)/lua
 	$(Q)$(LUAJIT) -b -n jit.$* $(JITDIR)/$*.lua $@
+# src/philox.cl (ocl.philox's OpenCL C) becomes module mcpi.philox_cl.
+$(OBJ)/lua/mcpi_philox_cl.lua: src/philox.cl | $(OBJ)/lua
+	$(Q){ echo 'return [==['; cat $<; echo ']==]'; } >$@
+$(OBJ)/lua/mcpi_philox_cl.o: $(OBJ)/lua/mcpi_philox_cl.lua $(DEPS_STAMP)
+	$(Q)$(LUAJIT) -b -n mcpi.philox_cl $< $@
 
-$(OBJ) $(OBJ)/lua:
+# The run-time loaded libraries: the compiler is looked for when the recipe
+# runs (make test installs Open MPI first, see vendor/fetch.sh --tools).
+dl: | $(OBJ)/dl
+	$(Q)if command -v $(MPICC) >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(OBJ)/dl/libmcpi_mpi.so; \
+	else echo "  SKIP  MPI shim: no $(MPICC) (apt-get install libopenmpi-dev; see vendor/README.md)"; fi
+	$(Q)if [ -n "$(NVCC)" ]; then $(MAKE) --no-print-directory $(OBJ)/dl/libmcpi_cuda.so; \
+	else echo "  SKIP  cuda.philox: no nvcc (install the CUDA toolkit, or make NVCC=/path/to/nvcc)"; fi
+$(OBJ)/dl/libmcpi_mpi.so: src/dl/mpi.c | $(OBJ)/dl
+	@echo "  MPICC $<"
+	$(Q)$(MPICC) -std=gnu11 $(CFLAGS) $(WARN) -fPIC -shared -o $@ $<
+$(OBJ)/dl/libmcpi_cuda.so: src/dl/cuda.cu | $(OBJ)/dl
+	@echo "  NVCC  $<"
+	$(Q)$(NVCC) $(NVFLAGS) -Xcompiler -fPIC,-Wall,-Wextra -shared -o $@ $<
+
+$(OBJ) $(OBJ)/lua $(OBJ)/dl:
 	$(Q)mkdir -p $@
 
 run: $(BIN)
@@ -146,6 +175,7 @@ run: $(BIN)
 
 test: $(BIN)
 	$(Q)sh vendor/fetch.sh $(FETCH_TOOLS)
+	$(Q)$(MAKE) --no-print-directory dl
 	$(Q)sh tests/run.sh ./$(BIN)
 
 # Sanitizer reports go to files (obj-asan/reports/) as well as making the
@@ -160,6 +190,7 @@ asan:
 	  XCFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  XLDFLAGS="-fsanitize=address,undefined" mcpi-asan
 	$(Q)sh vendor/fetch.sh $(FETCH_TOOLS)
+	$(Q)$(MAKE) --no-print-directory OBJ=obj-asan CFLAGS="-O1 -g" dl
 	$(Q)rm -rf $(ASAN_REPORTS) && mkdir -p $(ASAN_REPORTS)
 	$(Q)ASAN_OPTIONS="$(SAN_OPTS):detect_leaks=1:abort_on_error=0" \
 	  UBSAN_OPTIONS="$(SAN_OPTS):halt_on_error=1" MCPI_SANITIZED=$(ASAN_REPORTS) \
@@ -168,7 +199,7 @@ asan:
 	    echo "asan: sanitizer reports in $(ASAN_REPORTS):"; cat $(ASAN_REPORTS)/*; exit 1; fi; \
 	  exit $$rc
 
-bench: $(BIN)
+bench: $(BIN) dl
 	$(Q)sh tests/bench/run.sh ./$(BIN)
 
 install: $(BIN)

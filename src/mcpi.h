@@ -74,6 +74,11 @@ MCPI_API const char *mcpi_simd_name(int path);
 ** samples each). The result does not depend on threads. */
 MCPI_API int mcpi_threads_count(uint64_t seed, uint64_t first, uint64_t n,
                                 int threads, uint64_t *hits);
+/* Where share i of parts starts when first..first+n-1 is cut into parts
+** contiguous shares (the rule of mcpi_threads_count, also used for MPI ranks);
+** share i ends where share i+1 starts, i = parts gives first+n. */
+MCPI_API uint64_t mcpi_threads_cut(uint64_t first, uint64_t n, uint64_t parts,
+                                   uint64_t i);
 MCPI_API int mcpi_threads_online(void);
 MCPI_API int mcpi_threads_max(void);
 
@@ -101,5 +106,7 @@ MCPI_API const char *mcpi_build_version(void);
 MCPI_API const char *mcpi_build_commit(void);
 MCPI_API const char *mcpi_build_compiler(void);
 MCPI_API const char *mcpi_build_cflags(void);
+/* Where this build's run-time loaded libraries are (obj/dl beside mcpi). */
+MCPI_API const char *mcpi_build_dldir(void);
 
 #endif

@@ -383,6 +383,11 @@ local OPTIONS = { "-e", "-j", "-O", "-h", "--help", "-v", "--version", "-" }
 --- Entry point: argv[0] is the program, argv[1..] its arguments. Returns the
 -- exit code, or a chunk and its argument list for the host to call.
 function M.main(argv)
+  local mpi = require "mcpi.mpi"
+  if mpi.launched() then  -- under mpirun: ranks other than 0 serve, then exit
+    local code = mpi.start()
+    if code then return code end
+  end
   local i = 1
   while argv[i] do
     local a = argv[i]

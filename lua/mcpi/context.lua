@@ -118,6 +118,8 @@ function M.collect(extra)
     overhead_lua_call_ns = o.lua_call,
     overhead_clock_read_ns = o.clock_read,
   }
+  local mpi = package.loaded["mcpi.mpi"]  -- ranks, hosts, MPI library under mpirun
+  if mpi and mpi.info() then ctx.mpi = mpi.info() end
   if extra ~= nil then
     if type(extra) ~= "table" then error(format("extra must be a table, got %s", type(extra)), 2) end
     for k, v in pairs(extra) do ctx[k] = v end
