@@ -5,9 +5,10 @@
 **
 ** One launch covers blocks b0 .. b0+nblocks-1; work-item i counts the
 ** contiguous run of per_item blocks from b0 + i*per_item (the last runs may be
-** short or empty, so no work size has to divide N). A block's two samples
-** count only inside the sample range [first, end): the ends of a range that
-** starts or stops mid-block need no host-side code. Each work-group sums its
+** short or empty, so no work size has to divide N). The launch covers every
+** block that holds a sample of [first, end); the items that hold a half block
+** at either end take its outside sample back out, so no host code handles
+** the ends. Each work-group sums its
 ** items' counts in local memory (tree reduction; the local size is a power of
 ** two) and writes one 64-bit partial count; the host adds the partials.
 */
@@ -35,6 +36,13 @@ static uint hit(uint x, uint y)
   return xx + (ulong)y * y >= xx;
 }
 
+/* Hits of block j's samples 2j (second = 0) or 2j+1 (second = 1). */
+static uint hit_of(ulong j, uint2 key, int second)
+{
+  uint4 r = philox4x32_10((uint4)((uint)j, (uint)(j >> 32), 0u, 0u), key);
+  return second ? hit(r.z, r.w) : hit(r.x, r.y);
+}
+
 __kernel void mcpi_count(ulong seed, ulong first, ulong end, ulong b0, ulong nblocks,
                          ulong per_item, __global ulong *partial, __local ulong *scratch)
 {
@@ -43,13 +51,21 @@ __kernel void mcpi_count(ulong seed, ulong first, ulong end, ulong b0, ulong nbl
   ulong hi = lo + per_item;
   if (hi > nblocks) hi = nblocks;
   uint2 key = (uint2)((uint)seed, (uint)(seed >> 32));
-  ulong hits = 0;
-  for (ulong j = b0 + lo; j < b0 + hi; j++) {
+  uint hits = 0, cnt = lo < hi ? (uint)(hi - lo) : 0u;
+  ulong base = b0 + lo;
+  /* The hot loop counts both samples of every block, no range tests ... */
+  for (uint k = 0; k < cnt; k++) {
+    ulong j = base + k;
     uint4 r = philox4x32_10((uint4)((uint)j, (uint)(j >> 32), 0u, 0u), key);
-    ulong s = 2 * j;
-    hits += (s >= first && s < end) ? hit(r.x, r.y) : 0u;
-    hits += (s + 1 >= first && s + 1 < end) ? hit(r.z, r.w) : 0u;
+    hits += hit(r.x, r.y) + hit(r.z, r.w);
   }
+  /* ... and the items holding the range's half blocks take their outside
+  ** sample back out: sample first-1 when first is odd, sample end when end
+  ** is odd. */
+  if ((first & 1) && cnt && first / 2 >= base && first / 2 < base + cnt)
+    hits -= hit_of(first / 2, key, 0);
+  if ((end & 1) && cnt && end / 2 >= base && end / 2 < base + cnt)
+    hits -= hit_of(end / 2, key, 1);
   scratch[lid] = hits;
   barrier(CLK_LOCAL_MEM_FENCE);
   for (size_t step = ls / 2; step > 0; step /= 2) {

@@ -290,4 +290,9 @@ for _, spec in ipairs(require "mcpi.luakernels") do
   M.register(spec)
 end
 
+-- -- Device kernels: OpenCL and CUDA, loaded at run time (mcpi.ocl, mcpi.cuda) --
+
+M.register(require("mcpi.ocl").spec())
+M.register(require("mcpi.cuda").spec())
+
 return M
