@@ -199,7 +199,9 @@ asan:
 	    echo "asan: sanitizer reports in $(ASAN_REPORTS):"; cat $(ASAN_REPORTS)/*; exit 1; fi; \
 	  exit $$rc
 
-bench: $(BIN) dl
+bench: $(BIN)
+	$(Q)sh vendor/fetch.sh $(FETCH_TOOLS)
+	$(Q)$(MAKE) --no-print-directory dl
 	$(Q)sh tests/bench/run.sh ./$(BIN)
 
 install: $(BIN)

@@ -383,10 +383,16 @@ local OPTIONS = { "-e", "-j", "-O", "-h", "--help", "-v", "--version", "-" }
 --- Entry point: argv[0] is the program, argv[1..] its arguments. Returns the
 -- exit code, or a chunk and its argument list for the host to call.
 function M.main(argv)
-  local mpi = require "mcpi.mpi"
-  if mpi.launched() then  -- under mpirun: ranks other than 0 serve, then exit
-    local code = mpi.start()
-    if code then return code end
+  -- Under mpirun (or MCPI_MPI=1) ranks other than 0 serve rank 0, then
+  -- exit; mcpi.mpi loads only then, so a plain start stays small.
+  local getenv = os.getenv
+  if getenv("OMPI_COMM_WORLD_SIZE") or getenv("PMI_SIZE") or getenv("PMIX_RANK")
+     or getenv("MCPI_MPI") then
+    local mpi = require "mcpi.mpi"
+    if mpi.launched() then
+      local code = mpi.start()
+      if code then return code end
+    end
   end
   local i = 1
   while argv[i] do

@@ -46,7 +46,14 @@ local OK, EINTR, ETIMEOUT = 0, 3, 6
 -- Seconds a rank waits for the others when the call gives no timeout: the
 -- longer of this and WAIT_FACTOR times its own share's time (a rank on a
 -- slower machine may take longer; a dead or stuck one never answers).
+-- MCPI_MPI_TIMEOUT=SECONDS replaces the rule (the tests use a short one).
 local MIN_WAIT, WAIT_FACTOR = 60, 10
+
+local function waiting_time(own)
+  local env = tonumber(os.getenv("MCPI_MPI_TIMEOUT") or "")
+  if env and env > 0 then return env end
+  return max(MIN_WAIT, WAIT_FACTOR * (own or 0))
+end
 
 local lib, rank, size, info
 local originals = {}   -- kernel name -> the unsplit registry entry
@@ -91,9 +98,19 @@ local function mpi_error(what, rc)
   return format("%s failed (status %d)", what, rc)
 end
 
--- A failure that leaves the ranks out of step: say so and end the job.
+local broken  -- rank 0: why the ranks are out of step (no more split calls)
+
+-- A failure that leaves the ranks out of step. A serving rank says so and
+-- ends the job; rank 0 raises it as the call's error, so the command still
+-- writes what it has, and ends the job at exit (the shim's MPI_Abort).
 local function fatal(msg)
-  stderr:write(format("mcpi: mpi: rank %d of %d: %s; aborting the job\n", rank, size, msg))
+  msg = format("mpi: rank %d of %d: %s", rank, size, msg)
+  if rank == 0 then
+    broken = msg
+    lib.mcpi_mpi_break()
+    error(msg, 0)
+  end
+  stderr:write(format("mcpi: %s; aborting the job\n", msg))
   lib.mcpi_mpi_abort(1)
 end
 
@@ -122,7 +139,7 @@ local total, vals, outs, cmd0
 local function run_share(k, cmd)
   local n, seed, calls = cmd.n, cmd.seed, tonumber(cmd.calls)
   local threads = cmd.threads > 0 and tonumber(cmd.threads) or nil
-  local wait = cmd.timeout > 0 and cmd.timeout or MIN_WAIT
+  local wait = cmd.timeout > 0 and cmd.timeout or waiting_time()
   local rc = lib.mcpi_mpi_barrier(wait)
   if rc == EINTR then return nil, EINTR end
   if rc ~= OK then fatal(mpi_error("barrier before the call", rc)) end
@@ -137,7 +154,7 @@ local function run_share(k, cmd)
     hits = 0ULL
   end
   local own = tonumber(C.mcpi_clock_ns() - t0) * 1e-9
-  if cmd.timeout <= 0 then wait = max(MIN_WAIT, WAIT_FACTOR * own) end
+  if cmd.timeout <= 0 then wait = waiting_time(own) end
   rc = lib.mcpi_mpi_sum(hits, total, wait)
   if rc == OK then
     vals[0], vals[1], vals[2] = tonumber(C.mcpi_clock_ns() - t0) * 1e-9, status, status ~= OK and rank or -1
@@ -151,11 +168,12 @@ end
 -- -- Rank 0: split kernels ----------------------------------------------------
 
 local function split_call(k, n, seed, threads, calls, timeout)
+  if broken then error(format("%s: %s (an earlier call failed)", k.name, broken), 0) end
   cmd0.op, cmd0.n, cmd0.seed, cmd0.calls = 1, n, seed, calls or 1
   cmd0.threads, cmd0.timeout = threads or 0, timeout or 0
   ffi.fill(cmd0.kernel, 64)
   ffi.copy(cmd0.kernel, k.name)
-  local rc = lib.mcpi_mpi_bcast(cmd0, MIN_WAIT)
+  local rc = lib.mcpi_mpi_bcast(cmd0, waiting_time())
   if rc ~= OK then
     lib.mcpi_mpi_break()
     if rc == EINTR then util.interrupted() end
@@ -164,7 +182,8 @@ local function split_call(k, n, seed, threads, calls, timeout)
   local ok, hits, secs, status, bad, err = pcall(run_share, k, cmd0)
   if not ok or hits == nil then
     lib.mcpi_mpi_break()  -- the other ranks may still be inside the call
-    if not ok then error(hits, 0) end
+    broken = broken or "mpi: a call was cut short"
+    if not ok then error(format("%s: %s", k.name, tostring(hits)), 0) end
     util.interrupted()
   end
   if status == EINTR then util.interrupted() end
@@ -240,7 +259,7 @@ function M.rank() return rank, size end
 
 local function gather_hosts()
   local buf = ffi.new("char[?]", 65536)
-  local rc = lib.mcpi_mpi_hosts(buf, 65536, MIN_WAIT)
+  local rc = lib.mcpi_mpi_hosts(buf, 65536, waiting_time())
   if rc ~= OK then fatal(mpi_error("gathering host names", rc)) end
   local list, seen, distinct = {}, {}, 0
   for h in ffi.string(buf):gmatch("[^\n]+") do

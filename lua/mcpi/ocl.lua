@@ -50,7 +50,7 @@ function M.available()
     avail, why = d ~= nil, err
   end
   if avail then return true end
-  return false, why, "apt-get install ocl-icd-libopencl1 pocl-opencl-icd"
+  return false, why, "apt-get install ocl-icd-libopencl1 pocl-opencl-icd (CPU), or a GPU vendor's OpenCL ICD"
 end
 
 local function build(ctx, dev)

@@ -71,7 +71,7 @@ local ERRORS = {
   [-49] = "CL_INVALID_ARG_INDEX", [-50] = "CL_INVALID_ARG_VALUE", [-51] = "CL_INVALID_ARG_SIZE",
   [-52] = "CL_INVALID_KERNEL_ARGS", [-54] = "CL_INVALID_WORK_GROUP_SIZE",
   [-55] = "CL_INVALID_WORK_ITEM_SIZE", [-63] = "CL_INVALID_GLOBAL_WORK_SIZE",
-  [-1001] = "CL_PLATFORM_NOT_FOUND_KHR (no OpenCL platform is installed)",
+  [-1001] = "CL_PLATFORM_NOT_FOUND_KHR",
 }
 
 --- The name of an OpenCL status code ("CL_INVALID_VALUE (-30)").
@@ -128,8 +128,8 @@ function M.devices()
   local n = ffi.new("cl_uint[1]")
   local rc = l.clGetPlatformIDs(0, nil, n)
   if rc ~= 0 or n[0] == 0 then
-    return nil, "no OpenCL platform: " .. (rc ~= 0 and M.errname(rc) or "the ICD loader found none")
-      .. " (apt-get install pocl-opencl-icd for the CPU; a GPU vendor's ICD for a GPU)"
+    return nil, "no OpenCL platform: the ICD loader found none"
+      .. (rc ~= 0 and " (" .. M.errname(rc) .. ")" or "")
   end
   local plats = ffi.new("cl_platform_id[?]", n[0])
   l.clGetPlatformIDs(n[0], plats, nil)

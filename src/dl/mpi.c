@@ -229,8 +229,11 @@ int mcpi_mpi_finalize(void)
   return rc == MPI_SUCCESS ? OK : mpi_failed(rc, "MPI_Finalize");
 }
 
-/* Whatever way rank 0 leaves (error, os.exit), the others are told to quit. */
+/* Whatever way rank 0 leaves (error, os.exit), the others are told to quit;
+** if the ranks are out of step (a rank timed out), the job is ended instead:
+** mpirun kills the ranks that no longer answer. */
 __attribute__((destructor)) static void at_unload(void)
 {
+  if (inited && !finished && broken && !signalled()) mcpi_mpi_abort(1);
   mcpi_mpi_finalize();
 }
