@@ -129,6 +129,21 @@ if [ "$rc" != 0 ]; then pass; else fail "Ctrl-C: exit 0"; fi
 expect_err 'interrupted: [0-9]+ finished rows kept' "Ctrl-C: rank 0 reports what it kept"
 if grep -q '"n":10000' "$tmp/int.json" 2>/dev/null; then pass; else fail "Ctrl-C: the final JSON lacks the finished rows"; fi
 
+# scripts/scaling.lua: strong and weak rows for K = 1, 2, JSON and two charts
+run "$MCPI" scripts/scaling.lua c.scalar -n 200000 --ranks 2 --reps 2 --out "$tmp/sc/scaling"
+expect_rc 0 "scaling.lua"
+expect_out '^strong +2 +2e\+05 ' "scaling: strong row for K=2"
+expect_out '^weak +2 +2e\+05 ' "scaling: weak row for K=2 (N = 1e5 per rank)"
+expect_out 'hits identical to K=1 for every K' "scaling: hits checked"
+run "$MCPI" -e 'local d = require("mcpi.json").decode(io.open(arg[1]):read("*a"))
+  print(d.schema, #d.rows, d.rows[2].ranks, d.rows[2].mpi_ranks, d.rows[2].speedup > 0)' "$tmp/sc/scaling.json"
+expect_out '^mcpi-scaling/1	4	2	2	true$' "scaling.json: 4 rows, K=2 ran on 2 ranks"
+for f in speedup efficiency; do
+    if xmllint --noout "$tmp/sc/scaling_$f.svg" 2>/dev/null; then pass; else fail "scaling_$f.svg is not well-formed SVG"; fi
+done
+run "$MCPI" scripts/scaling.lua lua.jit
+expect_rc 2 "scaling.lua: a kernel off the philox stream is a usage error"
+
 # MPI asked for but not there: one clear line, exit 1
 MCPI_MPI=1 MCPI_DLDIR=/nonexistent run "$MCPI" list
 expect_rc 1 "no shim: exit 1"
