@@ -355,6 +355,19 @@ static int pmain(lua_State *L)
   return 0;
 }
 
+/* Kernels in other processes (workers) stop with the host, gracefully; a
+** worker that outlives this (os.exit, a crash) is killed by proc.c's atexit
+** hook or by its parent-death signal. */
+static void stop_kernels(lua_State *L)
+{
+  static const char code[] =
+    "local k = package.loaded['mcpi.kernels']\n"
+    "if type(k) == 'table' and k.stop_all then k.stop_all() end\n";
+  if (luaL_loadbuffer(L, code, sizeof(code) - 1, "=exit") == 0)
+    lua_pcall(L, 0, 0, 0);
+  lua_settop(L, 0);
+}
+
 int main(int argc, char **argv)
 {
   struct smain s = { argc, argv, 0 };
@@ -372,6 +385,7 @@ int main(int argc, char **argv)
     message("error writing to standard output");
     s.status = 1;
   }
+  stop_kernels(L);
   tbL = NULL;
   handler_ref = LUA_NOREF;
   lua_close(L);

@@ -109,4 +109,46 @@ MCPI_API const char *mcpi_build_cflags(void);
 /* Where this build's run-time loaded libraries are (obj/dl beside mcpi). */
 MCPI_API const char *mcpi_build_dldir(void);
 
+/* -- Worker processes (proc.c) -------------------------------------------- */
+
+/* A worker process with stdin, stdout and stderr on pipes (opaque). */
+typedef struct mcpi_proc mcpi_proc;
+
+/* Status codes of the mcpi_proc_* functions; mcpi_proc_strerror() names them. */
+enum {
+  MCPI_PROC_OK = 0,
+  MCPI_PROC_TIMEOUT = 1,  /* no whole line before the deadline */
+  MCPI_PROC_EOF = 2,      /* the worker closed its end (exited?) */
+  MCPI_PROC_EINTR = 3,    /* SIGINT arrived while waiting */
+  MCPI_PROC_TOOLONG = 4,  /* a line over 1 MiB */
+  MCPI_PROC_ESYS = 5      /* a system call failed: mcpi_proc_errno() */
+};
+
+/* Start argv[0] (searched on PATH) with argv (NULL-terminated) and the
+** environment plus env's "NAME=value" strings (NULL or NULL-terminated), in
+** its own process group, killed if mcpi dies. NULL and *err = errno on
+** failure (exec failures included: ENOENT, EACCES). */
+MCPI_API mcpi_proc *mcpi_proc_spawn(const char *const *argv,
+                                    const char *const *env, int *err);
+/* Write len bytes to the worker's stdin; MCPI_PROC_EOF if it is gone. */
+MCPI_API int mcpi_proc_write(mcpi_proc *p, const char *data, size_t len);
+/* The next line of the worker's stdout, without its newline, valid until the
+** next call; waits at most timeout_s seconds (< 0: no limit). */
+MCPI_API int mcpi_proc_read_line(mcpi_proc *p, double timeout_s,
+                                 const char **line, size_t *len);
+/* The last bytes (up to 2 KiB) the worker wrote to stderr. */
+MCPI_API const char *mcpi_proc_stderr_tail(mcpi_proc *p, size_t *len);
+MCPI_API int mcpi_proc_pid(mcpi_proc *p);
+/* -1 while running (waiting up to wait_s for an exit), else its exit code
+** 0..255, or 256 + the signal that killed it. Reaps. */
+MCPI_API int mcpi_proc_status(mcpi_proc *p, double wait_s);
+MCPI_API int mcpi_proc_errno(mcpi_proc *p);
+/* Close its stdin, wait grace_s, SIGTERM its group, wait, SIGKILL; reap.
+** Returns the status as mcpi_proc_status. Idempotent. */
+MCPI_API int mcpi_proc_stop(mcpi_proc *p, double grace_s);
+/* Kill (SIGKILL) if still running, reap, release. */
+MCPI_API void mcpi_proc_free(mcpi_proc *p);
+MCPI_API const char *mcpi_proc_strerror(int code);
+MCPI_API const char *mcpi_proc_strerrno(int errnum);
+
 #endif

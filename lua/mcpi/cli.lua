@@ -62,6 +62,8 @@ end
 -- its profile even when a script ends with os.exit.
 local function exit_closing(code, close)
   if close == nil then close = true end
+  local kernels = package.loaded["mcpi.kernels"]
+  if kernels then pcall(kernels.stop_all) end  -- workers quit before the exit
   return exit(code, close)
 end
 
@@ -204,9 +206,9 @@ M.command("list", {
     stdout:write(format("%-" .. w .. "s  %-7s  %-10s  %-11s  %s\n",
       "KERNEL", "BACKEND", "STREAM", "AVAILABLE", "DESCRIPTION"))
     for _, k in ipairs(list) do
+      local why = k.why and (" [" .. tostring(k.why) .. (k.hint and ("; to enable: " .. tostring(k.hint)) or "") .. "]")
       stdout:write(format("%-" .. w .. "s  %-7s  %-10s  %-11s  %s%s\n", k.name, k.backend,
-        k.stream, k.available and "yes" or "no", k.description,
-        k.why and (" [" .. k.why .. "]") or ""))
+        k.stream, k.available and "yes" or "no", k.description, why or ""))
     end
     return 0
   end,

@@ -1,7 +1,10 @@
---- mcpi.kernels: the kernel registry. A kernel is a named function
--- fn(n, seed, threads) -> hits that counts hits among samples 0..n-1 of its
--- stream; the registry adds its name, backend, stream, description and
--- availability, and turns it into a measured function (request -> record).
+--- mcpi.kernels: the kernel registry. A kernel counts hits among samples
+-- 0..n-1 of its stream through one of three backends: an in-process function
+-- fn(n, seed, threads) -> hits, a call(n, seed, threads, calls, opts) that
+-- repeats itself and may time itself, or a command: a worker process
+-- (mcpi.worker). The registry adds its name, backend, stream, description,
+-- availability (why not, and the command that would fix it), start/stop, and
+-- checks arguments and answers; mcpi.measure turns it into a measured function.
 local ffi = require "ffi"
 local C = require "mcpi.capi"
 local util = require "mcpi.util"
@@ -42,9 +45,10 @@ local function checked_threads(k, threads, level)
 end
 
 local function checked_available(k, level)
-  local ok, why = k.available()
+  local ok, why, hint = k.available()
   if not ok then
-    error(format("kernel '%s' is not available here: %s", k.name, tostring(why or "unavailable")), level + 1)
+    error(format("kernel '%s' is not available here: %s%s", k.name, tostring(why or "unavailable"),
+      hint and format(" (to enable: %s)", hint) or ""), level + 1)
   end
 end
 
@@ -60,42 +64,111 @@ local function checked_hits(k, hits, n, level)
   return h
 end
 
---- Register a kernel (or replace one of the same name) and return its entry.
--- spec.name ("backend.variant"), spec.fn(n, seed, threads) -> hits (uint64_t
--- cdata or number), spec.stream ("philox" or your stream's name),
--- spec.description (one line), optional spec.available() -> ok, why,
--- spec.threaded (true if fn uses its threads argument), spec.jit = false (run
--- fn and the functions it defines with the JIT off, e.g. a no-JIT baseline), optional
--- spec.count(seed, first, n) -> hits (samples first..first+n-1; philox kernels).
--- The entry's fn checks its arguments for every kernel alike: n a whole number
--- in 0..2^63 (number, uint64_t or decimal string), seed in 0..2^64-1 (default
--- 0), threads nil or 1..mcpi_threads_max(); spec.fn then gets n and seed as
--- uint64_t, and the hits it returns come back as uint64_t. entry.unchecked is
--- spec.fn itself.
-function M.register(spec)
-  util.check(spec, "table", "kernel spec", 2)
-  util.check(spec.name, "string", "kernel name", 2)
+-- -- Backends: fn (in process), call (repeats itself), command (a worker) ----
+
+local started = {}  -- name -> entry, kernels whose start() ran and no stop() since
+
+local function check_spec(spec)
+  util.check(spec, "table", "kernel spec", 3)
+  util.check(spec.name, "string", "kernel name", 3)
   if not spec.name:match(NAME_PAT) then
-    error(format("kernel name must look like 'backend.variant', got '%s'", spec.name), 2)
+    error(format("kernel name must look like 'backend.variant', got '%s'", spec.name), 3)
   end
-  util.check(spec.fn, "function", "kernel fn", 2)
-  if spec.stream ~= nil then util.check(spec.stream, "string", "kernel stream", 2) end
-  if spec.description ~= nil then util.check(spec.description, "string", "kernel description", 2) end
-  if spec.available ~= nil then util.check(spec.available, "function", "kernel available", 2) end
-  if spec.count ~= nil then util.check(spec.count, "function", "kernel count", 2) end
-  local raw, raw_count = spec.fn, spec.count
-  if spec.jit == false then jit.off(raw, true) end
-  local k = {
-    name = spec.name,
-    backend = spec.name:match("^([^%.]+)"),
-    stream = spec.stream or "custom",
-    description = spec.description or "",
-    available = spec.available or function() return true end,
-    threaded = spec.threaded and true or false,
-    jit_off = spec.jit == false,
-    builtin = spec.builtin and true or false,
-    unchecked = raw,
+  local given = (spec.fn ~= nil and 1 or 0) + (spec.call ~= nil and 1 or 0) + (spec.command ~= nil and 1 or 0)
+  if given > 1 then error(format("kernel %s: give one of fn, call or command, not %d of them", spec.name, given), 3) end
+  if spec.command ~= nil then
+    util.check(spec.command, "table", "kernel command", 3)
+    if #spec.command == 0 then error("kernel command must be a list {program, args...}, got an empty table", 3) end
+    for i, a in ipairs(spec.command) do
+      if type(a) ~= "string" and type(a) ~= "number" then
+        error(format("kernel command[%d] must be a string, got %s", i, type(a)), 3)
+      end
+    end
+    if spec.env ~= nil then util.check(spec.env, "table", "kernel env", 3) end
+    for _, f in ipairs{ "timeout", "start_timeout" } do
+      local v = spec[f]
+      if v ~= nil and (type(v) ~= "number" or not (v > 0)) then
+        error(format("kernel %s must be a number of seconds > 0, got %s", f, tostring(v)), 3)
+      end
+    end
+  elseif spec.call ~= nil then
+    util.check(spec.call, "function", "kernel call", 3)
+  elseif type(spec.fn) ~= "function" then
+    error(format("kernel fn must be a function, got %s (or give call or command)", type(spec.fn)), 3)
+  end
+  for _, f in ipairs{ "stream", "description" } do
+    if spec[f] ~= nil then util.check(spec[f], "string", "kernel " .. f, 3) end
+  end
+  for _, f in ipairs{ "available", "count", "start", "stop" } do
+    if spec[f] ~= nil then util.check(spec[f], "function", "kernel " .. f, 3) end
+  end
+end
+
+-- A worker's program can be found: a path that opens, or a name on PATH.
+local function program_available(prog)
+  local function exists(path)
+    local fh = io.open(path, "r")
+    if fh then fh:close() end
+    return fh ~= nil
+  end
+  if prog:find("/", 1, true) then
+    if exists(prog) then return true end
+    return false, format("%s not found", prog)
+  end
+  for dir in (os.getenv("PATH") or ""):gmatch("[^:]+") do
+    if exists(dir .. "/" .. prog) then return true end
+  end
+  return false, format("%s not found on PATH", prog)
+end
+
+-- call/start/stop/available of a command spec, from mcpi.worker.
+local function worker_backend(spec)
+  local w = require("mcpi.worker").new(spec)
+  local prog = tostring(spec.command[1])
+  return {
+    call = function(n, seed, threads, calls, opts) return w:call(n, seed, threads, calls, opts) end,
+    start = function() return w:start() end,
+    stop = function() w:stop() end,
+    available = spec.available or function() return program_available(prog) end,
+    worker = w,
   }
+end
+
+-- The entry's start/stop: idempotent, and remembered for stop_all.
+local function add_lifecycle(k, raw_start, raw_stop)
+  k.start = function()
+    if started[k.name] then return k.info end
+    local info = raw_start and raw_start() or nil
+    if info ~= nil and type(info) ~= "table" then
+      error(format("kernel '%s': start() returned %s, want a table of facts or nothing", k.name, type(info)), 2)
+    end
+    k.info, started[k.name] = info, k
+    return info
+  end
+  k.stop = function()
+    if not started[k.name] then return end
+    started[k.name] = nil
+    if raw_stop then raw_stop() end
+  end
+end
+
+-- fn(n, seed, threads) -> hits, and call(n, seed, threads, calls, opts) ->
+-- hits, metrics: arguments and the answer checked for every kernel alike.
+local function add_checked(k, raw, raw_call)
+  if raw_call then
+    k.call = function(n, seed, threads, calls, opts)
+      local nn, s, t = checked_n(k, n, 2), checked_seed(k, seed, 2), checked_threads(k, threads, 2)
+      if calls ~= nil and (type(calls) ~= "number" or calls < 1 or calls % 1 ~= 0) then
+        error(format("%s: calls must be a whole number >= 1, got %s", k.name, tostring(calls)), 2)
+      end
+      checked_available(k, 2)
+      k.start()
+      local hits, metrics = raw_call(nn, s, t, calls or 1, opts)
+      return checked_hits(k, hits, nn, 2), metrics
+    end
+    k.fn = function(n, seed, threads) return (k.call(n, seed, threads, 1)) end
+    return
+  end
   k.fn = function(n, seed, threads)
     local nn = checked_n(k, n, 2)
     local s = checked_seed(k, seed, 2)
@@ -103,6 +176,60 @@ function M.register(spec)
     checked_available(k, 2)
     return checked_hits(k, raw(nn, s, t), nn, 2)
   end
+end
+
+--- Register a kernel (or replace one of the same name) and return its entry.
+-- spec.name ("backend.variant"), spec.stream ("philox" or your stream's
+-- name), spec.description (one line), and one of:
+--   spec.fn(n, seed, threads) -> hits (uint64_t cdata or number): in process;
+--   spec.call(n, seed, threads, calls, opts) -> hits, metrics: repeats
+--     itself `calls` times on the same (n, seed) and returns one call's hits;
+--     metrics.seconds = its own time for all the calls (mcpi.timed reports
+--     it and keeps its own reading as wall_seconds), other numeric fields
+--     (per call) go into the record; opts.timeout = seconds the caller waits;
+--   spec.command = {argv...} (with spec.env = {NAME = value}): a worker
+--     process speaking "mcpi-worker/1" (mcpi.worker; spec.timeout = the least
+--     seconds a call is given, spec.start_timeout = seconds for the handshake).
+-- Optional: spec.available() -> ok, why, hint (hint: the command that makes
+-- it available), spec.start() -> info (idempotent; info goes into
+-- results.context.kernels[name]), spec.stop(), spec.threaded (it uses its
+-- threads argument), spec.jit = false (run fn and the functions it defines
+-- with the JIT off), spec.count(seed, first, n) -> hits (offsets; philox).
+-- The entry's fn (and call) check arguments for every kernel alike: n a whole
+-- number in 0..2^63 (number, uint64_t or decimal string), seed in 0..2^64-1
+-- (default 0), threads nil or 1..mcpi_threads_max(); the kernel then gets n
+-- and seed as uint64_t, and its hits come back as uint64_t (a count outside
+-- 0..n is an error). entry.kind is "inproc", "call" or "worker";
+-- entry.unchecked is spec.fn itself, entry.unchecked_call spec.call's.
+function M.register(spec)
+  check_spec(spec)
+  local raw, raw_count, raw_call, raw_start, raw_stop = spec.fn, spec.count, spec.call, spec.start, spec.stop
+  local available, kind = spec.available, raw_call and "call" or "inproc"
+  local w
+  if spec.command then
+    w = worker_backend(spec)
+    raw_call, raw_start, raw_stop, available, kind = w.call, w.start, w.stop, w.available, "worker"
+  end
+  if raw and spec.jit == false then jit.off(raw, true) end
+  local old = registry[spec.name]
+  if old and started[old.name] == old then pcall(old.stop) end  -- a replaced worker leaves no process
+  local k = {
+    name = spec.name,
+    backend = spec.name:match("^([^%.]+)"),
+    kind = kind,
+    stream = spec.stream or "custom",
+    description = spec.description or "",
+    available = available or function() return true end,
+    threaded = spec.threaded and true or false,
+    jit_off = spec.jit == false,
+    builtin = spec.builtin and true or false,
+    unchecked = raw,
+    unchecked_call = raw_call,
+    command = spec.command,
+    worker = w and w.worker,
+  }
+  add_lifecycle(k, raw_start, raw_stop)
+  add_checked(k, raw, raw_call)
   if raw_count then
     k.count = function(seed, first, n)
       local s = checked_seed(k, seed, 2)
@@ -119,6 +246,39 @@ function M.register(spec)
   end
   registry[k.name] = k
   return k
+end
+
+--- The registry entry called name, or nil (no suggestion, no error).
+function M.find_entry(name) return registry[name] end
+
+--- Stop every started kernel (workers exit, and are reaped); errors are
+-- collected, not raised: returns a list of messages (empty if all went well).
+function M.stop_all()
+  local errs = {}
+  for _, k in pairs(started) do
+    local ok, err = pcall(k.stop)
+    if not ok then errs[#errs + 1] = tostring(type(err) == "table" and err.msg or err) end
+  end
+  return errs
+end
+
+--- Names of the kernels started and not stopped, sorted.
+function M.started()
+  local t = {}
+  for name in pairs(started) do t[#t + 1] = name end
+  sort(t)
+  return t
+end
+
+--- results.context.kernels for the named kernels: name -> the info their
+-- start() returned (handshake facts for workers); nil if none has any.
+function M.context(names)
+  local t, any = {}, false
+  for _, name in ipairs(names) do
+    local k = registry[name]
+    if k and k.info then t[name] = k.info; any = true end
+  end
+  return any and t or nil
 end
 
 --- All kernel names, sorted.
@@ -147,15 +307,17 @@ function M.get(name)
   return k
 end
 
---- Every kernel as a list of {name, backend, stream, description, available, why}.
+--- Every kernel as a list of {name, backend, kind, stream, description,
+-- available, why, hint}.
 function M.list()
   local t = {}
   for _, name in ipairs(M.names()) do
     local k = registry[name]
-    local ok, why = k.available()
-    t[#t + 1] = { name = name, backend = k.backend, stream = k.stream,
+    local ok, why, hint = k.available()
+    if ok then why, hint = nil, nil end
+    t[#t + 1] = { name = name, backend = k.backend, kind = k.kind, stream = k.stream,
                   description = k.description, available = ok and true or false,
-                  why = why }
+                  why = why, hint = hint }
   end
   return t
 end

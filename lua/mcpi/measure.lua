@@ -118,6 +118,50 @@ local function calls_loop(fn, name)
   return assert(loadstring(LOOP_SRC, "=mcpi.measure[" .. name .. "]"))(fn)
 end
 
+-- In-process kernels: a private loop calling the unchecked fn `calls` times.
+-- The request is checked once (M.request), so the loop calls the kernel's
+-- unchecked function: the registry's per-call checks would add their cost to
+-- every timed call and share one prototype across kernels.
+local function loop_invoker(k)
+  local fn = k.unchecked or k.fn
+  local copy = private_copy(fn)
+  -- jit.off marks a prototype, and the copy has a new one: mark it again
+  if k.jit_off and copy ~= fn then jit.off(copy, true) end
+  return calls_loop(copy, k.name)
+end
+
+-- `call` kernels (workers included) repeat themselves: req.calls goes
+-- through, and req.timeout (seconds per call) becomes opts.timeout for all.
+local function call_invoker(k)
+  local raw, start = k.unchecked_call, k.start
+  return function(n, seed, th, calls, req)
+    start()
+    local t = req.timeout
+    return raw(n, seed, th, calls, { timeout = t and t * calls or nil })
+  end
+end
+
+-- metrics of a `call` kernel into its record: seconds (the kernel's own
+-- total for `calls` calls) as seconds per call, marked timer = "kernel" so
+-- mcpi.timed keeps it; other numeric fields as they are (per call).
+local function add_metrics(rec, metrics, name, calls)
+  if type(metrics) ~= "table" then
+    error(format("kernel '%s' returned metrics of type %s, want a table", name, type(metrics)), 3)
+  end
+  for key, v in pairs(metrics) do
+    if type(key) == "string" and type(v) == "number" and key ~= "seconds" and rec[key] == nil then
+      rec[key] = v
+    end
+  end
+  local s = metrics.seconds
+  if s ~= nil then
+    if type(s) ~= "number" or not (s >= 0 and s < math.huge) then
+      error(format("kernel '%s' returned metrics.seconds = %s, want a number >= 0", name, tostring(s)), 3)
+    end
+    rec.seconds, rec.timer = s / calls, "kernel"
+  end
+end
+
 --- The measured function of a kernel (a name, or a registry entry from
 -- mcpi.kernels): f(request) -> record {kernel, stream, n, seed, threads, hits,
 -- calls}. It runs the kernel req.calls times (default 1) on the same seed, so
@@ -136,21 +180,15 @@ function M.kernel(k)
   if not ok then
     error(format("kernel '%s' is unavailable: %s (see 'mcpi list')", k.name, why or "no reason given"), 2)
   end
-  -- The request is checked once here (M.request), so the loop calls the
-  -- kernel's unchecked function: the registry's per-call checks would add
-  -- their cost to every timed call and share one prototype across kernels.
-  local fn, name, stream, threaded = k.unchecked or k.fn, k.name, k.stream, k.threaded
-  local copy = private_copy(fn)
-  -- jit.off marks a prototype, and the copy has a new one: mark it again
-  if k.jit_off and copy ~= fn then jit.off(copy, true) end
-  local loop = calls_loop(copy, name)
+  local invoke = k.unchecked_call and call_invoker(k) or loop_invoker(k)
+  local name, stream, threaded = k.name, k.stream, k.threaded
   local u64val = util.u64val
   local online
   return function(a, b, c)
     local req = M.request(a, b, c, 2)
-    local n, seed, th = req.n_u64, req.seed_u64, req.threads
+    local th = req.threads
     local calls = req.calls or 1
-    local hits = loop(n, seed, th, calls)
+    local hits, metrics = invoke(req.n_u64, req.seed_u64, th, calls, req)
     if type(hits) == "cdata" then
       hits = u64val(hits)
     elseif type(hits) ~= "number" then
@@ -167,8 +205,10 @@ function M.kernel(k)
         threads = online
       end
     end
-    return { kernel = name, stream = stream, n = req.n, seed = req.seed, threads = threads,
-             hits = hits, calls = calls }
+    local rec = { kernel = name, stream = stream, n = req.n, seed = req.seed, threads = threads,
+                  hits = hits, calls = calls }
+    if metrics ~= nil then add_metrics(rec, metrics, name, calls) end
+    return rec
   end
 end
 

@@ -223,6 +223,7 @@ function M.main(argv, i)
   for j = 1, #argv do parts[#parts + 1] = argv[j] end
   spec.context = { command_line = concat(parts, " ") }
   local res = require("mcpi.sweep").run(spec)
+  require("mcpi.kernels").stop_all()
   res:print()
   local code = 0
   if #res.failures > 0 then

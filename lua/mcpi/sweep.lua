@@ -39,6 +39,11 @@ M.WARMUP_MAX_CALL = 1         -- seconds: no warm-up beyond a kernel's first N a
 -- compiled), and one warm-up call leaves its first repetitions interpreted.
 M.WARMUP_MIN_TIME = 0.02
 M.WARMUP_MAX_EXTRA = 1000
+-- Kernels that can time out (workers) are given TIMEOUT_FACTOR times the
+-- predicted time of a call (at least their own floor, mcpi.worker's 60 s by
+-- default); while probing, before any prediction, only that floor.
+M.TIMEOUT_FACTOR = 10
+M.PROBE_TIMEOUT = 1
 
 local function now() return tonumber(clock_ns()) / 1e9 end
 
@@ -113,9 +118,12 @@ function M.check(spec)
     if not k then return nil, "sweep: " .. err end
     if not seen[name] then
       seen[name] = true
-      local ok, why = k.available()
+      local ok, why, hint = k.available()
       if ok then s.kernels[#s.kernels + 1] = name
-      else s.unavailable[#s.unavailable + 1] = { kernel = name, why = why or "unavailable" } end
+      else
+        s.unavailable[#s.unavailable + 1] = { kernel = name, why = (why or "unavailable")
+          .. (hint and format("; to enable: %s", hint) or "") }
+      end
     end
   end
   local ns = spec.n
@@ -216,7 +224,7 @@ local function probe(name, s, limit)
   local n = 10
   local nmax = s.n[#s.n]
   while true do
-    local rec = f{ n = n, seed = s.seed, threads = s.threads }
+    local rec = f{ n = n, seed = s.seed, threads = s.threads, timeout = M.PROBE_TIMEOUT }
     pts[#pts + 1] = { n = n, t = rec.seconds }
     if rec.seconds >= 0.02 or n >= nmax or now() - t_start > limit then break end
     n = n * 10
@@ -225,7 +233,7 @@ local function probe(name, s, limit)
   -- better of two calls there as the per-sample cost (noise only adds time).
   local last = pts[#pts]
   if #pts >= 2 then
-    local again = f{ n = last.n, seed = s.seed, threads = s.threads }
+    local again = f{ n = last.n, seed = s.seed, threads = s.threads, timeout = M.PROBE_TIMEOUT }
     last.t = min(last.t, again.seconds)
   end
   local fixed = #pts >= 2 and pts[1].t or 0
@@ -488,7 +496,7 @@ local function body(s, state)
       maxr = max(maxr, p.reps)
     end
     local function measure_one(p, seed)
-      local req = { n = p.n, seed = seed, threads = s.threads }
+      local req = { n = p.n, seed = seed, threads = s.threads, timeout = M.TIMEOUT_FACTOR * p.call }
       local ok, rec = pcall(fns[p.kernel], req)
       if not ok then
         if is_interrupt(rec) then error(rec, 0) end
@@ -608,11 +616,20 @@ function M.run(spec)
     note(state, "no available kernel to measure")
   end
 
+  -- Kernels with a backend to start (workers) start on first use; those this
+  -- sweep started are stopped when it ends, however it ends.
+  local kernels = require "mcpi.kernels"
+  local measured, running = { unpack(s.kernels) }, {}
+  for _, name in ipairs(kernels.started()) do running[name] = true end
   local ok, berr = true, nil
   if #s.kernels > 0 then ok, berr = pcall(body, s, state) end
   -- A SIGINT hook may still be armed if the interruption came through a
   -- kernel's status code: clear it before doing the bookkeeping.
   pcall(debug.sethook)
+  context.kernels = kernels.context(measured)
+  for _, name in ipairs(measured) do
+    if not running[name] then pcall(kernels.find(name).stop) end
+  end
   local interrupted = not ok and is_interrupt(berr)
   progress_clear(state)
 
