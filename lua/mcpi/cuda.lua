@@ -95,7 +95,6 @@ function M.spec()
     name = "cuda.philox", stream = "philox", builtin = true,
     description = "the philox stream in CUDA C (nvcc-built obj/dl/libmcpi_cuda.so) on GPU 0",
     available = M.available,
-    fn = function(n, seed) return (M.count(seed, U64(0), n)) end,
     count = function(seed, first, n) return (M.count(seed, first, n)) end,
     call = M.call, start = M.start,
   }

@@ -49,10 +49,12 @@ local OK, EINTR, ETIMEOUT = 0, 3, 6
 -- MCPI_MPI_TIMEOUT=SECONDS replaces the rule (the tests use a short one).
 local MIN_WAIT, WAIT_FACTOR = 60, 10
 
-local function waiting_time(own)
+-- A caller's timeout (opts.timeout) only raises the wait, as for workers:
+-- a short one would abort a job whose ranks are merely busy.
+local function waiting_time(own, caller)
   local env = tonumber(os.getenv("MCPI_MPI_TIMEOUT") or "")
   if env and env > 0 then return env end
-  return max(MIN_WAIT, WAIT_FACTOR * (own or 0))
+  return max(MIN_WAIT, WAIT_FACTOR * (own or 0), caller or 0)
 end
 
 local lib, rank, size, info
@@ -139,7 +141,7 @@ local total, vals, outs, cmd0
 local function run_share(k, cmd)
   local n, seed, calls = cmd.n, cmd.seed, tonumber(cmd.calls)
   local threads = cmd.threads > 0 and tonumber(cmd.threads) or nil
-  local wait = cmd.timeout > 0 and cmd.timeout or waiting_time()
+  local wait = waiting_time(nil, cmd.timeout)
   local rc = lib.mcpi_mpi_barrier(wait)
   if rc == EINTR then return nil, EINTR end
   if rc ~= OK then fatal(mpi_error("barrier before the call", rc)) end
@@ -154,7 +156,7 @@ local function run_share(k, cmd)
     hits = 0ULL
   end
   local own = tonumber(C.mcpi_clock_ns() - t0) * 1e-9
-  if cmd.timeout <= 0 then wait = waiting_time(own) end
+  wait = waiting_time(own, cmd.timeout)
   rc = lib.mcpi_mpi_sum(hits, total, wait)
   if rc == OK then
     vals[0], vals[1], vals[2] = tonumber(C.mcpi_clock_ns() - t0) * 1e-9, status, status ~= OK and rank or -1
@@ -199,7 +201,6 @@ local function split_spec(k)
     name = k.name, stream = k.stream, builtin = true, threaded = k.threaded,
     description = format("%s [split over %d MPI ranks]", k.description, size),
     available = k.available, count = k.count,
-    fn = function(n, seed, threads) return (split_call(k, n, seed, threads, 1)) end,
     call = function(n, seed, threads, calls, opts)
       return split_call(k, n, seed, threads, calls, opts and opts.timeout)
     end,

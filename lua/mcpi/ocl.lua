@@ -223,7 +223,6 @@ function M.spec()
     name = "ocl.philox", stream = "philox", builtin = true,
     description = "the philox stream in OpenCL C on the first GPU (else first device) of the ICD loader",
     available = M.available,
-    fn = function(n, seed) return (M.count(seed, U64(0), n)) end,
     count = function(seed, first, n) return (M.count(seed, first, n)) end,
     call = M.call, start = M.start, stop = M.stop,
   }

@@ -15,6 +15,7 @@
 */
 #define _GNU_SOURCE
 #include <mpi.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@ struct mcpi_mpi_cmd {
   uint64_t op;        /* 0 quit, 1 count */
   uint64_t n, seed, calls;
   int64_t threads;    /* 0 = the rank's default */
-  double timeout;     /* seconds a rank waits for the others, <= 0: none */
+  double timeout;     /* the caller's timeout: the least a rank waits (0: none) */
   char kernel[64];
 };
 
@@ -58,7 +59,9 @@ static int mpi_failed(int rc, const char *what)
   return EMPI;
 }
 
-/* Waits for req: spins briefly, then sleeps up to 1 ms between tests. */
+/* Waits for req: yields for the first SPIN seconds (a collective that is
+** about to complete costs no sleep), then sleeps up to 1 ms between tests. */
+#define SPIN 0.002
 static int wait_req(MPI_Request *req, double timeout, const char *what)
 {
   double t0 = now();
@@ -74,7 +77,11 @@ static int wait_req(MPI_Request *req, double timeout, const char *what)
                "(a rank died or hangs)", what, timeout);
       return ETIMEOUT;
     }
-    ns = ns < 1000 ? ns + 100 : (ns * 2 > 1000000 ? 1000000 : ns * 2);
+    if (now() - t0 < SPIN) {
+      sched_yield();
+      continue;
+    }
+    ns = ns < 50000 ? 50000 : (ns * 2 > 1000000 ? 1000000 : ns * 2);
     struct timespec ts = { 0, ns };
     nanosleep(&ts, 0);
   }
