@@ -3,12 +3,12 @@
 ** Embedded in mcpi as the Lua string mcpi.philox_cl and built at run time by
 ** lua/mcpi/ocl.lua for whatever OpenCL device the ICD loader offers.
 **
-** One launch covers blocks b0 .. b0+nblocks-1; work-item i counts the
-** contiguous run of per_item blocks from b0 + i*per_item (the last runs may be
-** short or empty, so no work size has to divide N). The launch covers every
-** block that holds a sample of [first, end); the items that hold a half block
-** at either end take its outside sample back out, so no host code handles
-** the ends. Each work-group sums its
+** One launch covers blocks b0 .. b0+nblocks-1, both samples of each; work-item
+** i counts the contiguous run of per_item blocks from b0 + i*per_item (the last
+** runs may be short or empty, so no work size has to divide N). A range that
+** starts or ends mid-block is the host's business (lua/mcpi/ocl.lua takes the
+** one or two outside samples back out): tested here with a branch per item,
+** that correction made PoCL's CPU code 10x slower. Each work-group sums its
 ** items' counts in local memory (tree reduction; the local size is a power of
 ** two) and writes one 64-bit partial count; the host adds the partials.
 */
@@ -17,16 +17,24 @@
 #define PHILOX_W0 0x9E3779B9u
 #define PHILOX_W1 0xBB67AE85u
 
-/* Random123's philox4x32_10 of counter c under key k. */
+/* Random123's philox4x32_10 of counter c under key k, rounds unrolled on
+** scalar words (PoCL's CPU compiler keeps them in registers). */
+#define PHILOX_ROUND(c0, c1, c2, c3, k0, k1) do { \
+    uint hi0_ = mul_hi(PHILOX_M0, c0), lo0_ = PHILOX_M0 * c0; \
+    uint hi1_ = mul_hi(PHILOX_M1, c2), lo1_ = PHILOX_M1 * c2; \
+    c0 = hi1_ ^ c1 ^ k0; c1 = lo1_; c2 = hi0_ ^ c3 ^ k1; c3 = lo0_; \
+  } while (0)
+
 static uint4 philox4x32_10(uint4 c, uint2 k)
 {
+  uint c0 = c.x, c1 = c.y, c2 = c.z, c3 = c.w, k0 = k.x, k1 = k.y;
+#pragma unroll
   for (int i = 0; i < 10; i++) {
-    uint hi0 = mul_hi(PHILOX_M0, c.x), lo0 = PHILOX_M0 * c.x;
-    uint hi1 = mul_hi(PHILOX_M1, c.z), lo1 = PHILOX_M1 * c.z;
-    c = (uint4)(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
-    k += (uint2)(PHILOX_W0, PHILOX_W1);
+    PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    k0 += PHILOX_W0;
+    k1 += PHILOX_W1;
   }
-  return c;
+  return (uint4)(c0, c1, c2, c3);
 }
 
 /* 1 iff x*x + y*y < 2^64: the 64-bit sum of the squares does not carry. */
@@ -36,37 +44,27 @@ static uint hit(uint x, uint y)
   return xx + (ulong)y * y >= xx;
 }
 
-/* Hits of block j's samples 2j (second = 0) or 2j+1 (second = 1). */
-static uint hit_of(ulong j, uint2 key, int second)
+/* Hits of both samples of blocks base .. base+cnt-1. */
+static uint count_run(ulong base, uint cnt, uint2 key)
 {
-  uint4 r = philox4x32_10((uint4)((uint)j, (uint)(j >> 32), 0u, 0u), key);
-  return second ? hit(r.z, r.w) : hit(r.x, r.y);
-}
-
-__kernel void mcpi_count(ulong seed, ulong first, ulong end, ulong b0, ulong nblocks,
-                         ulong per_item, __global ulong *partial, __local ulong *scratch)
-{
-  size_t lid = get_local_id(0), ls = get_local_size(0);
-  ulong lo = (ulong)get_global_id(0) * per_item;
-  ulong hi = lo + per_item;
-  if (hi > nblocks) hi = nblocks;
-  uint2 key = (uint2)((uint)seed, (uint)(seed >> 32));
-  uint hits = 0, cnt = lo < hi ? (uint)(hi - lo) : 0u;
-  ulong base = b0 + lo;
-  /* The hot loop counts both samples of every block, no range tests ... */
-  for (uint k = 0; k < cnt; k++) {
-    ulong j = base + k;
+  uint hits = 0;
+  for (uint i = 0; i < cnt; i++) {
+    ulong j = base + i;
     uint4 r = philox4x32_10((uint4)((uint)j, (uint)(j >> 32), 0u, 0u), key);
     hits += hit(r.x, r.y) + hit(r.z, r.w);
   }
-  /* ... and the items holding the range's half blocks take their outside
-  ** sample back out: sample first-1 when first is odd, sample end when end
-  ** is odd. */
-  if ((first & 1) && cnt && first / 2 >= base && first / 2 < base + cnt)
-    hits -= hit_of(first / 2, key, 0);
-  if ((end & 1) && cnt && end / 2 >= base && end / 2 < base + cnt)
-    hits -= hit_of(end / 2, key, 1);
-  scratch[lid] = hits;
+  return hits;
+}
+
+__kernel void mcpi_count(ulong seed, ulong b0, ulong nblocks, uint per_item,
+                         __global ulong *partial, __local ulong *scratch)
+{
+  size_t lid = get_local_id(0), ls = get_local_size(0);
+  ulong lo = (ulong)get_global_id(0) * per_item;
+  uint cnt = lo >= nblocks ? 0u : (uint)min((ulong)per_item, nblocks - lo);
+  ulong base = b0 + lo;
+  uint2 key = (uint2)((uint)seed, (uint)(seed >> 32));
+  scratch[lid] = count_run(base, cnt, key);
   barrier(CLK_LOCAL_MEM_FENCE);
   for (size_t step = ls / 2; step > 0; step /= 2) {
     if (lid < step) scratch[lid] += scratch[lid + step];

@@ -114,7 +114,7 @@ function M.start()
   check(s.err[0], "clCreateKernel")
   s.compute_units = cl.device_number(d.device, cl.DEVICE_MAX_COMPUTE_UNITS, "cl_uint") or 1
   shape(s)
-  s.args = ffi.new("uint64_t[6]")
+  s.args, s.per = ffi.new("uint64_t[3]"), ffi.new("uint32_t[1]")
   s.event = ffi.new("cl_event[1]")
   s.t = ffi.new("cl_ulong[2]")
   s.gsize, s.lsize = ffi.new("size_t[1]"), ffi.new("size_t[1]", s.local_size)
@@ -156,17 +156,19 @@ end
 
 -- One launch over blocks b .. b+nb-1 (nb <= groups*local_size*per_item);
 -- returns its hits and the device's seconds for it.
-local function launch(s, seed, first, e, b, nb)
+local function launch(s, seed, b, nb)
   local lib = cl.load()
   local items_max = s.groups * s.local_size
   local per = tonumber((nb + items_max - 1) / items_max)
   local items = tonumber((nb + per - 1) / per)
   local groups = math.ceil(items / s.local_size)
   local a = s.args
-  a[0], a[1], a[2], a[3], a[4], a[5] = seed, first, e, b, nb, per
-  for i = 0, 5 do check(lib.clSetKernelArg(s.kernel, i, 8, a + i), "clSetKernelArg") end
-  check(lib.clSetKernelArg(s.kernel, 6, ffi.sizeof("cl_mem"), ffi.new("cl_mem[1]", s.partial)), "clSetKernelArg")
-  check(lib.clSetKernelArg(s.kernel, 7, 8 * s.local_size, nil), "clSetKernelArg")
+  a[0], a[1], a[2] = seed, b, nb
+  for i = 0, 2 do check(lib.clSetKernelArg(s.kernel, i, 8, a + i), "clSetKernelArg") end
+  s.per[0] = per
+  check(lib.clSetKernelArg(s.kernel, 3, 4, s.per), "clSetKernelArg")
+  check(lib.clSetKernelArg(s.kernel, 4, ffi.sizeof("cl_mem"), ffi.new("cl_mem[1]", s.partial)), "clSetKernelArg")
+  check(lib.clSetKernelArg(s.kernel, 5, 8 * s.local_size, nil), "clSetKernelArg")
   s.gsize[0] = groups * s.local_size
   check(lib.clEnqueueNDRangeKernel(s.queue, s.kernel, 1, nil, s.gsize, s.lsize, 0, nil, s.event),
     "clEnqueueNDRangeKernel")
@@ -180,18 +182,31 @@ local function launch(s, seed, first, e, b, nb)
   return h, tonumber(s.t[1] - s.t[0]) * 1e-9
 end
 
+local edge = ffi.new("uint64_t[1]")
+
+-- Hits of the one sample at index i (the half block outside a range).
+local function one_sample(seed, i)
+  C.mcpi_scalar_count(seed, i, 1, edge)
+  return edge[0]
+end
+
 --- Hits among samples first..first+n-1 (uint64), and the device seconds
 -- (profiling events) they took. deadline: a clock_ns value not to pass.
+-- The device counts whole blocks; an odd first or end leaves one sample of
+-- a block outside the range, counted here and taken back out.
 function M.count(seed, first, n, deadline)
   local s = st or (M.start() and st)
+  if n == 0 then return U64(0), 0 end
   local e = first + n
   local b, bend = first / 2, e / 2 + e % 2
   local per_launch = U64(s.groups * s.local_size) * s.per_item
   local hits, dev = U64(0), 0
+  if first % 2 == 1 then hits = hits - one_sample(seed, first - 1) end
+  if e % 2 == 1 then hits = hits - one_sample(seed, e) end
   while b < bend do
     local nb = bend - b
     if nb > per_launch then nb = per_launch end
-    local h, d = launch(s, seed, first, e, b, nb)
+    local h, d = launch(s, seed, b, nb)
     hits, dev, b = hits + h, dev + d, b + nb
     if C.mcpi_signal_pending() ~= 0 then util.interrupted() end
     if deadline and C.mcpi_clock_ns() > deadline then
