@@ -100,6 +100,15 @@ MCPI_API void mcpi_clock_noop(void);
 MCPI_API int mcpi_signal_pending(void);
 MCPI_API void mcpi_signal_clear(void);
 
+/* -- Run-time loaded libraries ------------------------------------------- */
+
+/* dlopen(name, RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE): load the library (or
+** find it loaded) and keep it mapped until the process exits, so ffi.load's
+** unloading at state close cannot pull code from under the threads and exit
+** handlers it left. 1 on success, 0 and mcpi_dl_error() otherwise. */
+MCPI_API int mcpi_dl_pin(const char *name);
+MCPI_API const char *mcpi_dl_error(void);
+
 /* -- Build facts ---------------------------------------------------------- */
 
 MCPI_API const char *mcpi_build_version(void);

@@ -41,7 +41,8 @@ function M.available()
     else
       fh:close()
       if CDEF then ffi.cdef(CDEF); CDEF = nil end
-      local ok, l = pcall(ffi.load, path)
+      local ok, l = C.mcpi_dl_pin(path) == 1, ffi.string(C.mcpi_dl_error())
+      if ok then ok, l = pcall(ffi.load, path) end  -- pinned: the runtime's exit handlers
       if not ok then
         avail, why = false, format("cannot load %s: %s", path, tostring(l))
       else

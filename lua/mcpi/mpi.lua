@@ -89,6 +89,10 @@ function M.load()
   end
   fh:close()
   if CDEF then ffi.cdef(CDEF); CDEF = nil end
+  -- pinned (with libmpi): Open MPI's threads and exit handlers outlive the state
+  if C.mcpi_dl_pin(path) ~= 1 then
+    return nil, format("cannot load the MPI shim %s: %s", path, ffi.string(C.mcpi_dl_error()))
+  end
   local ok, l = pcall(ffi.load, path, true)
   if not ok then return nil, format("cannot load the MPI shim %s: %s", path, tostring(l)) end
   lib = l

@@ -182,12 +182,18 @@ local function launch(s, seed, b, nb)
   return h, tonumber(s.t[1] - s.t[0]) * 1e-9
 end
 
-local edge = ffi.new("uint64_t[1]")
+local ctr, key, r4 = ffi.new("uint32_t[4]"), ffi.new("uint32_t[2]"), ffi.new("uint32_t[4]")
 
--- Hits of the one sample at index i (the half block outside a range).
+-- Hits of the one sample at index i (the half block outside a range), from
+-- its block; i may be 2^64-1, which no (first, n) range of a kernel reaches.
 local function one_sample(seed, i)
-  C.mcpi_scalar_count(seed, i, 1, edge)
-  return edge[0]
+  local j = i / 2
+  ctr[0], ctr[1] = j % 2 ^ 32, j / 2 ^ 32
+  key[0], key[1] = seed % 2 ^ 32, seed / 2 ^ 32
+  C.mcpi_philox4x32_10(ctr, key, r4)
+  local o = tonumber(i % 2) * 2
+  local xx = U64(r4[o]) * r4[o]
+  return (xx + U64(r4[o + 1]) * r4[o + 1] >= xx) and U64(1) or U64(0)
 end
 
 --- Hits among samples first..first+n-1 (uint64), and the device seconds

@@ -86,8 +86,10 @@ local lib, load_err
 function M.load()
   if lib then return lib end
   if load_err then return nil, load_err end
-  local ok, l = pcall(ffi.load, "OpenCL")
-  if not ok then ok, l = pcall(ffi.load, "libOpenCL.so.1") end
+  local C = require "mcpi.capi"
+  -- pinned: the platforms' threads and exit handlers outlive the state
+  local ok, l = C.mcpi_dl_pin("libOpenCL.so.1") == 1, nil
+  if ok then ok, l = pcall(ffi.load, "libOpenCL.so.1") end
   if not ok then
     load_err = "no OpenCL ICD loader (libOpenCL.so.1; apt-get install ocl-icd-libopencl1)"
     return nil, load_err
