@@ -6,10 +6,13 @@
 ** heap blocks behind that still point into their code: unmapped first, the
 ** process could jump into nothing at exit, and leak reports could not name
 ** the library. A second dlopen with RTLD_NODELETE pins the library (and its
-** dependencies) for the life of the process.
+** dependencies) for the life of the process; mcpi_dl_pin_loaded pins what
+** those libraries loaded themselves (PoCL's device drivers and the objects
+** of compiled programs, Open MPI's plugins).
 */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
 #include <stdio.h>
 #include "mcpi.h"
 
@@ -27,3 +30,21 @@ int mcpi_dl_pin(const char *name)
 
 /* Why the last mcpi_dl_pin failed. */
 const char *mcpi_dl_error(void) { return err; }
+
+static int pin_one(struct dl_phdr_info *info, size_t size, void *data)
+{
+  (void)size;
+  int *count = data;
+  if (info->dlpi_name && info->dlpi_name[0] == '/' &&
+      dlopen(info->dlpi_name, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE))
+    (*count)++;
+  return 0;
+}
+
+/* Pin every shared object loaded now (by path); returns how many. */
+int mcpi_dl_pin_loaded(void)
+{
+  int count = 0;
+  dl_iterate_phdr(pin_one, &count);
+  return count;
+}

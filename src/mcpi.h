@@ -108,6 +108,9 @@ MCPI_API void mcpi_signal_clear(void);
 ** handlers it left. 1 on success, 0 and mcpi_dl_error() otherwise. */
 MCPI_API int mcpi_dl_pin(const char *name);
 MCPI_API const char *mcpi_dl_error(void);
+/* Pin every shared object loaded so far (what those libraries loaded
+** themselves: drivers, plugins, compiled programs); returns how many. */
+MCPI_API int mcpi_dl_pin_loaded(void);
 
 /* -- Build facts ---------------------------------------------------------- */
 

@@ -48,6 +48,7 @@ function M.available()
       else
         lib = l
         avail = lib.mcpi_cuda_probe() > 0
+        C.mcpi_dl_pin_loaded()  -- the driver the runtime loaded stays mapped
         if not avail then why = "no usable GPU: " .. ffi.string(lib.mcpi_cuda_why()) end
       end
     end

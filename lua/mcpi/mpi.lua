@@ -284,6 +284,7 @@ function M.start()
   if not ok then error({ exit = 1, msg = "mpi: " .. err }, 0) end
   local rc = lib.mcpi_mpi_init()
   if rc ~= OK then error({ exit = 1, msg = "mpi: " .. mpi_error("MPI_Init_thread", rc) }, 0) end
+  C.mcpi_dl_pin_loaded()  -- Open MPI's plugins stay mapped
   rank, size = lib.mcpi_mpi_rank(), lib.mcpi_mpi_size()
   total, vals, outs = ffi.new("uint64_t[1]"), ffi.new("double[3]"), ffi.new("double[3]")
   cmd0 = ffi.new("struct mcpi_mpi_cmd")

@@ -112,6 +112,7 @@ function M.start()
   s.program = build(s.ctx, d.device)
   s.kernel = lib.clCreateKernel(s.program, "mcpi_count", s.err)
   check(s.err[0], "clCreateKernel")
+  C.mcpi_dl_pin_loaded()  -- the compiled program's object stays mapped
   s.compute_units = cl.device_number(d.device, cl.DEVICE_MAX_COMPUTE_UNITS, "cl_uint") or 1
   shape(s)
   s.args, s.per = ffi.new("uint64_t[3]"), ffi.new("uint32_t[1]")

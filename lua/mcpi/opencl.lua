@@ -149,6 +149,7 @@ function M.devices()
       end
     end
   end
+  require("mcpi.capi").mcpi_dl_pin_loaded()  -- the platforms' drivers stay mapped
   if #list == 0 then return nil, "the OpenCL platforms have no device" end
   return list
 end

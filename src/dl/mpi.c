@@ -37,6 +37,7 @@ struct mcpi_mpi_cmd {
 };
 
 extern int mcpi_signal_pending(void) __attribute__((weak));
+extern int mcpi_dl_pin_loaded(void) __attribute__((weak));
 
 static int inited, finished, broken, rank_, size_;
 static char errbuf[MPI_MAX_ERROR_STRING + 64];
@@ -102,6 +103,10 @@ static void on_sigterm(int sig)
 int mcpi_mpi_init(void)
 {
   if (inited) return OK;
+  /* Open MPI keeps its plugins mapped (its option for valgrind and
+  ** sanitizers): what they leave at exit stays attributable. */
+  setenv("OMPI_MCA_mca_base_component_disable_dlclose", "1", 0);
+  setenv("PMIX_MCA_mca_base_component_disable_dlclose", "1", 0);
   int provided, rc = MPI_Init_thread(0, 0, MPI_THREAD_FUNNELED, &provided);
   if (rc != MPI_SUCCESS) return mpi_failed(rc, "MPI_Init_thread");
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
@@ -226,6 +231,7 @@ int mcpi_mpi_finalize(void)
 {
   if (!inited || finished) return OK;
   finished = 1;
+  if (mcpi_dl_pin_loaded) mcpi_dl_pin_loaded();  /* plugins loaded since init */
   if (broken || signalled()) return OK;
   if (rank_ == 0 && size_ > 1) {
     struct mcpi_mpi_cmd quit;

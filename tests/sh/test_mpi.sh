@@ -6,6 +6,14 @@
 . "$(dirname "$0")/lib.sh"
 
 MPIRUN="mpirun --allow-run-as-root --oversubscribe"
+# Under make asan, ranks keep AddressSanitizer and UBSan but not the leak
+# check: Open MPI dlcloses the plugins it tried and did not select during
+# MPI_Init, and what they allocated can no longer be attributed (nor
+# suppressed by name). Everything run without mpirun keeps the leak check.
+if [ -n "${MCPI_SANITIZED:-}" ]; then
+    MPIRUN="env ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 $MPIRUN"
+fi
+export MCPI_MPIRUN="$MPIRUN"  # for scripts/scaling.lua
 if ! command -v mpirun >/dev/null 2>&1; then
     fail "mpirun not found (make test installs openmpi-bin: sh vendor/fetch.sh --tools)"
     finish; exit 1
@@ -145,8 +153,8 @@ run "$MCPI" scripts/scaling.lua lua.jit
 expect_rc 2 "scaling.lua: a kernel off the philox stream is a usage error"
 
 # MPI asked for but not there: one clear line, exit 1
-MCPI_MPI=1 MCPI_DLDIR=/nonexistent run "$MCPI" list
+MCPI_MPI=1 MCPI_DLDIR="$tmp/none" run "$MCPI" list
 expect_rc 1 "no shim: exit 1"
-expect_err '^mcpi: mpi: the MPI shim /nonexistent/libmcpi_mpi.so is missing' "no shim: message"
+expect_err "^mcpi: mpi: the MPI shim $tmp/none/libmcpi_mpi.so is missing" "no shim: message"
 
 finish
