@@ -69,6 +69,11 @@ h1=$(hits "$tmp/one.json"); h3=$(hits "$tmp/three.json")
 if [ "$(printf '%s\n' "$h1" | grep -v ranks)" = "$(printf '%s\n' "$h3" | grep -v ranks)" ]; then pass; else
     fail "hits of mcpi run under 3 ranks differ: $h1 / $h3"; fi
 case "$h3" in *"ranks	3	Open MPI"*) pass ;; *) fail "context.mpi lacks ranks 3 and the library: $h3" ;; esac
+# rows: ranks and hosts, the slowest rank's seconds beside rank 0's wall clock
+run "$MCPI" -e 'local ok = 0 for _, x in ipairs(mcpi.load(arg[1]).rows) do
+    if x.rep and x.ranks == 3 and x.hosts == 1 and x.seconds > 0 and x.wall_seconds > 0 then ok = ok + 1 end end
+    print("rows with ranks", ok)' "$tmp/three.json"
+expect_out '^rows with ranks.[1-9]' "rows carry ranks, hosts, seconds and wall_seconds"
 
 # a rank killed mid-run: mpirun ends the job with a message, well within 30 s
 "$MCPI" -e '' >/dev/null  # warm the page cache
