@@ -30,6 +30,12 @@ SWEEP_ARGS ?=
 # (about 2.7 GB of downloads with its CUDA libraries).
 PEERS   ?= cpython numba numpy jax tf
 PYTHON  ?= python3
+# Run-time loaded parts (src/dl/, into $(OBJ)/dl/), each built only when its
+# compiler is found, else skipped with a note: the MPI shim (mpicc, from
+# libopenmpi-dev) and cuda.philox (nvcc, from the CUDA toolkit).
+MPICC   ?= mpicc
+NVCC    ?= $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
+NVFLAGS ?= -O3 -gencode arch=compute_75,code=[sm_75,compute_75] -gencode arch=compute_90,code=sm_90
 
 VERSION := 0.1.0
 
@@ -130,7 +136,8 @@ FLAGS_kernel_auto := -I$(OBJ)
 # bytecode objects exporting luaJIT_BC_<name>, which require() finds through
 # -Wl,-E. LuaJIT's own jit.* modules (for -jv, -jdump, -jp) are embedded too.
 LUA_SRCS := $(sort $(wildcard lua/mcpi/*.lua))
-LUA_OBJS := $(LUA_SRCS:lua/mcpi/%.lua=$(OBJ)/lua/mcpi_%.o) $(OBJ)/lua/mcpi_cdef.o
+LUA_OBJS := $(LUA_SRCS:lua/mcpi/%.lua=$(OBJ)/lua/mcpi_%.o) $(OBJ)/lua/mcpi_cdef.o \
+            $(OBJ)/lua/mcpi_philox_cl.o
 JIT_MODS := bc v dump p zone vmdef $(DIS_MODS)
 JIT_OBJS := $(JIT_MODS:%=$(OBJ)/lua/jit_%.o)
 
@@ -139,8 +146,8 @@ ifeq ($(V),1)
   Q :=
 endif
 
-.PHONY: all deps peers run test asan bench install clean distclean
-all: $(BIN)
+.PHONY: all deps peers dl run test asan bench install clean distclean
+all: $(BIN) dl
 
 deps: $(DEPS_STAMP)
 $(ROOT)/.stamp: vendor/packages.txt vendor/fetch.sh
@@ -162,9 +169,11 @@ $(OBJ)/auto_%.o: src/kernel_auto.c src/mcpi.h src/philox.h | $(OBJ)
 	$(Q)$(AUTO_CC_$(firstword $(subst _, ,$*))) -std=gnu11 -O3 -g $(WARN) \
 	  $(AUTO_MARCH_$(lastword $(subst _, ,$*))) -DAUTO_VARIANT=$* -c -o $@ $<
 
-# build.c records the commit; rebuild it when the commit changes.
+# build.c records the commit; rebuild it when the commit changes. It also
+# names $(OBJ)/dl, where mcpi looks for its run-time loaded libraries.
 $(OBJ)/build.o: $(OBJ)/commit
 $(OBJ)/build.o: BUILD_DEFS = -DMCPI_COMMIT='"$(shell cat $(OBJ)/commit 2>/dev/null)"' \
+                           -DMCPI_DLDIR='"$(OBJ)/dl"' \
                            -DMCPI_CFLAGS='"$(strip $(CFLAGS) $(XCFLAGS))"'
 $(OBJ)/commit: FORCE | $(OBJ)
 	$(Q)c=$$(git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown); \
@@ -184,8 +193,28 @@ $(OBJ)/lua/mcpi_cdef.o: $(OBJ)/lua/mcpi_cdef.lua $(DEPS_STAMP)
 	$(Q)$(LUAJIT) -b -n mcpi.cdef $< $@
 $(OBJ)/lua/jit_%.o: $(DEPS_STAMP) | $(OBJ)/lua
 	$(Q)$(LUAJIT) -b -n jit.$* $(JITDIR)/$*.lua $@
+# src/philox.cl (ocl.philox's OpenCL C) becomes module mcpi.philox_cl.
+$(OBJ)/lua/mcpi_philox_cl.lua: src/philox.cl | $(OBJ)/lua
+	$(Q){ echo 'return [==['; cat $<; echo ']==]'; } >$@
+$(OBJ)/lua/mcpi_philox_cl.o: $(OBJ)/lua/mcpi_philox_cl.lua $(DEPS_STAMP)
+	$(Q)$(LUAJIT) -b -n mcpi.philox_cl $< $@
 
-$(OBJ) $(OBJ)/lua:
+# The run-time loaded libraries: the compiler is looked for when the recipe
+# runs (make test installs Open MPI first, see vendor/fetch.sh --tools).
+dl: | $(OBJ)/dl
+	$(Q)if command -v $(MPICC) >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(OBJ)/dl/libmcpi_mpi.so; \
+	else echo "  SKIP  MPI shim: no $(MPICC) (apt-get install libopenmpi-dev; see vendor/README.md)"; fi
+	$(Q)if [ -n "$(NVCC)" ]; then $(MAKE) --no-print-directory $(OBJ)/dl/libmcpi_cuda.so; \
+	else echo "  SKIP  cuda.philox: no nvcc (install the CUDA toolkit, or make NVCC=/path/to/nvcc)"; fi
+$(OBJ)/dl/libmcpi_mpi.so: src/dl/mpi.c | $(OBJ)/dl
+	@echo "  MPICC $<"
+	$(Q)$(MPICC) -std=gnu11 $(CFLAGS) $(WARN) -fPIC -shared -o $@ $<
+$(OBJ)/dl/libmcpi_cuda.so: src/dl/cuda.cu | $(OBJ)/dl
+	@echo "  NVCC  $<"
+	$(Q)$(NVCC) $(NVFLAGS) -Xcompiler -fPIC,-Wall,-Wextra -shared -o $@ $<
+
+$(OBJ) $(OBJ)/lua $(OBJ)/dl:
 	$(Q)mkdir -p $@
 
 # A peer that cannot be installed is reported; the study and the tests run
@@ -201,12 +230,14 @@ run: $(BIN)
 test: $(BIN)
 	$(Q)PYTHON=$(PYTHON) sh vendor/peers.sh $(PEERS) || true
 	$(Q)sh vendor/fetch.sh $(FETCH_TOOLS)
+	$(Q)$(MAKE) --no-print-directory dl
 	$(Q)MCPI_PEERS="$(PEERS)" sh tests/run.sh ./$(BIN)
 
 # Sanitizer reports go to files (obj-asan/reports/) as well as making the
 # process exit 86: a test that expects exit 1 or 2 would otherwise not notice a
 # report in a process that fails on purpose. Leak checking stays on (os.exit
-# closes the state, see lua/mcpi/cli.lua). LuaJIT itself is not instrumented;
+# closes the state, see lua/mcpi/cli.lua), less tests/lsan.supp: what Open MPI
+# and PoCL keep until exit by design. LuaJIT itself is not instrumented;
 # the host, kernels and every call through libc's allocator are.
 ASAN_REPORTS = $(CURDIR)/obj-asan/reports
 SAN_OPTS     = log_path=$(ASAN_REPORTS)/report:exitcode=86:print_stacktrace=1
@@ -215,8 +246,10 @@ asan:
 	  XCFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  XLDFLAGS="-fsanitize=address,undefined" mcpi-asan
 	$(Q)sh vendor/fetch.sh $(FETCH_TOOLS)
+	$(Q)$(MAKE) --no-print-directory OBJ=obj-asan CFLAGS="-O1 -g" dl
 	$(Q)rm -rf $(ASAN_REPORTS) && mkdir -p $(ASAN_REPORTS)
 	$(Q)ASAN_OPTIONS="$(SAN_OPTS):detect_leaks=1:abort_on_error=0" \
+	  LSAN_OPTIONS="suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0" \
 	  UBSAN_OPTIONS="$(SAN_OPTS):halt_on_error=1" MCPI_SANITIZED=$(ASAN_REPORTS) \
 	  MCPI_PEERS="$(PEERS)" sh tests/run.sh ./mcpi-asan; rc=$$?; \
 	  if [ -n "$$(ls $(ASAN_REPORTS))" ]; then \
@@ -224,6 +257,8 @@ asan:
 	  exit $$rc
 
 bench: $(BIN)
+	$(Q)sh vendor/fetch.sh $(FETCH_TOOLS)
+	$(Q)$(MAKE) --no-print-directory dl
 	$(Q)sh tests/bench/run.sh ./$(BIN)
 
 install: $(BIN)

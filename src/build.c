@@ -2,6 +2,10 @@
 ** build.c -- facts about this binary, recorded in every results file.
 ** The Makefile defines MCPI_VERSION, MCPI_COMMIT and MCPI_CFLAGS.
 */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include "mcpi.h"
 
 #ifndef MCPI_VERSION
@@ -9,6 +13,9 @@
 #endif
 #ifndef MCPI_COMMIT
 #define MCPI_COMMIT "unknown"
+#endif
+#ifndef MCPI_DLDIR
+#define MCPI_DLDIR "obj/dl"
 #endif
 #ifndef MCPI_CFLAGS
 #define MCPI_CFLAGS "unknown"
@@ -27,4 +34,20 @@ const char *mcpi_build_compiler(void)
 #else
   return "unknown";
 #endif
+}
+
+/* The folder of this build's run-time loaded libraries (the MPI shim,
+** cuda.philox): MCPI_DLDIR beside the executable, found through
+** /proc/self/exe; "" if that cannot be read. */
+const char *mcpi_build_dldir(void)
+{
+  static char dir[PATH_MAX + sizeof MCPI_DLDIR + 1];
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return "";
+  exe[n] = 0;
+  char *slash = strrchr(exe, '/');
+  if (slash) *slash = 0;
+  snprintf(dir, sizeof dir, "%s/%s", exe, MCPI_DLDIR);
+  return dir;
 }

@@ -43,6 +43,20 @@ int mcpi_threads_online(void)
   return n > 0 ? (int)n : 1;
 }
 
+/* Where share i of parts starts when samples first..first+n-1 are cut into
+** parts contiguous shares: the even split, rounded down to a multiple of 64
+** samples (so shares start on whole SIMD blocks), never before first. Share
+** i ends where share i+1 starts (the last at first+n); shares may be empty.
+** c.threads cuts its threads' shares and MPI its ranks' shares with it. */
+uint64_t mcpi_threads_cut(uint64_t first, uint64_t n, uint64_t parts, uint64_t i)
+{
+  if (i == 0 || parts == 0) return first;
+  if (i >= parts) return first + n;
+  uint64_t q = n / parts, r = n % parts;
+  uint64_t a = (first + q * i + (i < r ? i : r)) & ~(uint64_t)63;
+  return a < first ? first : a;
+}
+
 /* The largest thread count mcpi_threads_count accepts. */
 int mcpi_threads_max(void) { return MAX_THREADS; }
 
@@ -69,10 +83,9 @@ int mcpi_threads_count(uint64_t seed, uint64_t first, uint64_t n, int threads,
   if (t == 1) return fn(seed, first, n, hits);
 
   struct share sh[MAX_THREADS];
-  uint64_t q = n / t, r = n % t, end = first + n;
+  uint64_t end = first + n;
   for (uint64_t i = 0; i < t; i++) {
-    uint64_t a = i == 0 ? first : (first + q * i + (i < r ? i : r)) & ~(uint64_t)63;
-    if (a < first) a = first;
+    uint64_t a = mcpi_threads_cut(first, n, t, i);
     sh[i].fn = fn;
     sh[i].seed = seed;
     sh[i].first = a;

@@ -74,6 +74,11 @@ MCPI_API const char *mcpi_simd_name(int path);
 ** samples each). The result does not depend on threads. */
 MCPI_API int mcpi_threads_count(uint64_t seed, uint64_t first, uint64_t n,
                                 int threads, uint64_t *hits);
+/* Where share i of parts starts when first..first+n-1 is cut into parts
+** contiguous shares (the rule of mcpi_threads_count, also used for MPI ranks);
+** share i ends where share i+1 starts, i = parts gives first+n. */
+MCPI_API uint64_t mcpi_threads_cut(uint64_t first, uint64_t n, uint64_t parts,
+                                   uint64_t i);
 MCPI_API int mcpi_threads_online(void);
 MCPI_API int mcpi_threads_max(void);
 
@@ -116,12 +121,26 @@ MCPI_API void mcpi_signal_clear(void);
 ** trailing slash; "" if unknown. The Python peers are found beside it. */
 MCPI_API const char *mcpi_path_exe_dir(void);
 
+/* -- Run-time loaded libraries ------------------------------------------- */
+
+/* dlopen(name, RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE): load the library (or
+** find it loaded) and keep it mapped until the process exits, so ffi.load's
+** unloading at state close cannot pull code from under the threads and exit
+** handlers it left. 1 on success, 0 and mcpi_dl_error() otherwise. */
+MCPI_API int mcpi_dl_pin(const char *name);
+MCPI_API const char *mcpi_dl_error(void);
+/* Pin every shared object loaded so far (what those libraries loaded
+** themselves: drivers, plugins, compiled programs); returns how many. */
+MCPI_API int mcpi_dl_pin_loaded(void);
+
 /* -- Build facts ---------------------------------------------------------- */
 
 MCPI_API const char *mcpi_build_version(void);
 MCPI_API const char *mcpi_build_commit(void);
 MCPI_API const char *mcpi_build_compiler(void);
 MCPI_API const char *mcpi_build_cflags(void);
+/* Where this build's run-time loaded libraries are (obj/dl beside mcpi). */
+MCPI_API const char *mcpi_build_dldir(void);
 
 /* -- Worker processes (proc.c) -------------------------------------------- */
 

@@ -3,7 +3,10 @@
 #
 #   sh vendor/fetch.sh          download + unpack vendor/packages.txt into vendor/root
 #   sh vendor/fetch.sh --tools  also apt-get install the tools the test suite runs
-#                               (script, rsvg-convert, xmllint), when missing and run as root
+#                               (script, rsvg-convert, xmllint) and the run-time
+#                               backends it tests (Open MPI: mpirun, mpicc; the
+#                               OpenCL ICD loader and PoCL's CPU device), when
+#                               missing and run as root
 #   sh vendor/fetch.sh --only-tools   just the tools (a DEPS=system build)
 #
 # Each package is fetched with `apt-get download NAME=VERSION` and unpacked with
@@ -36,13 +39,20 @@ install_tools() {
     command -v rsvg-convert >/dev/null || missing="$missing librsvg2-bin"
     command -v xmllint >/dev/null || missing="$missing libxml2-utils"
     command -v script >/dev/null || missing="$missing bsdutils"
+    # MPI and OpenCL are installed, not unpacked into vendor/root: mpirun
+    # finds its plugins and help files under the prefix it was built for,
+    # and the ICD loader finds platforms through /etc/OpenCL/vendors.
+    command -v mpirun >/dev/null || missing="$missing openmpi-bin"
+    command -v mpicc >/dev/null || missing="$missing libopenmpi-dev"
+    ldconfig -p 2>/dev/null | grep -q 'libOpenCL\.so\.1 ' || missing="$missing ocl-icd-libopencl1"
+    [ -e /etc/OpenCL/vendors/pocl.icd ] || missing="$missing pocl-opencl-icd"
     [ -z "$missing" ] && return 0
     if [ "$(id -u)" != 0 ]; then
         die "the test suite needs:$missing (run as root, or: sudo apt-get install$missing)"
     fi
     apt_update
     say "installing test tools:$missing"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null || die "apt-get install$missing failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null || die "apt-get install$missing failed"
 }
 
 fetch() {

@@ -293,6 +293,9 @@ local function usage_text()
   lines[#lines + 1] = "  MCPI_LUA_PATH=DIR  load the library from DIR (e.g. lua/) before the embedded copy"
   lines[#lines + 1] = "  MCPI_SIMD=PATH     force a SIMD path: scalar, avx2, avx512"
   lines[#lines + 1] = "  MCPI_HISTORY=FILE  REPL history file (default ~/.mcpi_history; empty: none)"
+  lines[#lines + 1] = "  MCPI_MPI=1|0       use MPI ranks (default: under mpirun); MCPI_MPI_TIMEOUT=SEC"
+  lines[#lines + 1] = "  MCPI_OCL_DEVICE=P:D  ocl.philox's OpenCL platform and device (default: first GPU)"
+  lines[#lines + 1] = "  MCPI_DLDIR=DIR     run-time loaded libraries (default: obj/dl beside mcpi)"
   lines[#lines + 1] = ""
   lines[#lines + 1] = "exit codes: 0 ok, 1 error in the experiment, 2 usage error, 130 interrupted."
   return concat(lines, "\n") .. "\n"
@@ -390,6 +393,17 @@ M.jit_args = {}
 --- Entry point: argv[0] is the program, argv[1..] its arguments. Returns the
 -- exit code, or a chunk and its argument list for the host to call.
 function M.main(argv)
+  -- Under mpirun (or MCPI_MPI=1) ranks other than 0 serve rank 0, then
+  -- exit; mcpi.mpi loads only then, so a plain start stays small.
+  local getenv = os.getenv
+  if getenv("OMPI_COMM_WORLD_SIZE") or getenv("PMI_SIZE") or getenv("PMIX_RANK")
+     or getenv("MCPI_MPI") then
+    local mpi = require "mcpi.mpi"
+    if mpi.launched() then
+      local code = mpi.start()
+      if code then return code end
+    end
+  end
   local i = 1
   while argv[i] do
     local a = argv[i]

@@ -121,6 +121,8 @@ function M.collect(extra)
     overhead_clock_read_ns = o.clock_read,
   }
   for k, v in pairs(require("mcpi.noise").context()) do ctx[k] = v end
+  local mpi = package.loaded["mcpi.mpi"]  -- ranks, hosts, MPI library under mpirun
+  if mpi and mpi.info() then ctx.mpi = mpi.info() end
   if extra ~= nil then
     if type(extra) ~= "table" then error(format("extra must be a table, got %s", type(extra)), 2) end
     for k, v in pairs(extra) do ctx[k] = v end

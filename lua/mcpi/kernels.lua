@@ -479,6 +479,11 @@ for _, spec in ipairs(require "mcpi.luakernels") do
   M.register(spec)
 end
 
+-- -- Device kernels: OpenCL and CUDA, loaded at run time (mcpi.ocl, mcpi.cuda) --
+
+M.register(require("mcpi.ocl").spec())
+M.register(require("mcpi.cuda").spec())
+
 -- -- Python peers in worker processes (specs in mcpi.peers) ----------------------
 
 for _, spec in ipairs(require "mcpi.peers") do

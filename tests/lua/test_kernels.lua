@@ -30,11 +30,12 @@ end
 
 T.test("every built-in kernel is listed with backend, stream and description", function()
   local want = { "c.avx2", "c.avx512", "c.scalar", "c.simd", "c.threads",
-                 "lua.array", "lua.interp", "lua.jit", "lua.philox" }
+                 "lua.array", "lua.interp", "lua.jit", "lua.philox", "ocl.philox", "cuda.philox" }
+  local backends = { c = true, lua = true, ocl = true, cuda = true, py = true }
   local seen = {}
   for _, row in ipairs(K.list()) do
     seen[row.name] = row
-    T.ok(row.backend == "c" or row.backend == "lua" or row.backend == "py", row.name)
+    T.ok(backends[row.backend], row.name)
     T.ok(#row.description > 10, row.name .. " description")
     T.ok(row.stream == "philox" or row.stream == "lua-random" or row.backend == "py", row.name .. " stream")
     T.eq(type(row.available), "boolean")
