@@ -172,6 +172,8 @@ MCPI_API int mcpi_proc_read_line(mcpi_proc *p, double timeout_s,
 /* The last bytes (up to 2 KiB) the worker wrote to stderr. */
 MCPI_API const char *mcpi_proc_stderr_tail(mcpi_proc *p, size_t *len);
 MCPI_API int mcpi_proc_pid(mcpi_proc *p);
+/* CPU time (user + system, in clock ticks) of every worker still running. */
+MCPI_API long long mcpi_proc_cpu_ticks(void);
 /* -1 while running (waiting up to wait_s for an exit), else its exit code
 ** 0..255, or 256 + the signal that killed it. Reaps. */
 MCPI_API int mcpi_proc_status(mcpi_proc *p, double wait_s);

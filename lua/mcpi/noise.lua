@@ -35,7 +35,7 @@ end
 
 --- The counters now: wall (monotonic seconds), busy (seconds all CPUs spent
 -- not idle, steal included), own (seconds of CPU this process used, all its
--- threads). nil where /proc is not readable.
+-- threads, and its children: workers and fresh processes). nil where /proc is not readable.
 function M.read()
   local stat = read_all("/proc/stat")
   local self = read_all("/proc/self/stat")
@@ -48,7 +48,12 @@ function M.read()
   local rest = self:match("%)%s+(.*)$")
   local g = {}
   for v in rest:gmatch("%S+") do g[#g + 1] = v end
-  local own = (tonumber(g[12]) or 0) + (tonumber(g[13]) or 0)
+  -- own: this process (utime, stime), its reaped children (cutime, cstime:
+  -- fields 16, 17) and its live workers (mcpi_proc_cpu_ticks): a worker
+  -- kernel's or a fresh process's CPU is the measurement, not other load
+  local own = 0
+  for i = 12, 15 do own = own + (tonumber(g[i]) or 0) end
+  own = own + tonumber(C.mcpi_proc_cpu_ticks())
   return { wall = tonumber(C.mcpi_clock_ns()) / 1e9, busy = busy * M.TICK, own = own * M.TICK }
 end
 M.reader = M.read

@@ -244,9 +244,12 @@ function M.summary_row(reps, first, opts, probe)
   for _, r in ipairs(reps) do t = t + (r.jit_traces or 0); a = a + (r.jit_aborts or 0) end
   s.jit_traces_steady, s.jit_aborts_steady = t, a
   local ok, k = pcall(require("mcpi.kernels").find, r1.kernel)
-  -- a kernel run with its JIT off on purpose (or -joff) is not marked for it
-  require("mcpi.jitstate").summarize(reps, s, { jit_off = (ok and k and k.jit_off) or not jit.status(),
-    probe = probe })
+  -- a kernel run with its JIT off on purpose (or -joff) is not marked for
+  -- it, nor one whose work runs outside this LuaJIT (a worker, a device, MPI
+  -- ranks): trace events while mcpi waits for it are the harness's own
+  local outside = ok and k and k.kind ~= nil and k.kind ~= "inproc"
+  require("mcpi.jitstate").summarize(reps, s, { jit_off = (ok and k and k.jit_off) or outside
+    or not jit.status(), probe = probe })
   M.summarize_metrics(reps, s, opts)
   M.process_stats(s, reps, opts)
   return s
