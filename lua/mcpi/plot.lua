@@ -43,10 +43,7 @@ local SIGMA1 = 4 * sqrt(P_HIT * (1 - P_HIT))  -- 1.642...: sigma_theory * sqrt(N
 
 -- -- Errors ------------------------------------------------------------------
 
-local DataError = { __tostring = function(e) return e.msg end }
-local function data_error(msg)  -- exit 1, one line, no traceback
-  error(setmetatable({ exit = 1, msg = msg }, DataError), 0)
-end
+local data_error = require("mcpi.errors").data  -- exit 1, one line, no traceback
 
 -- -- Reading -----------------------------------------------------------------
 

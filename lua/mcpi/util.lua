@@ -6,25 +6,17 @@ local format, min = string.format, math.min
 
 local M = {}
 
-local UsageError = {}
-UsageError.__index = UsageError
-UsageError.__tostring = function(e) return e.msg end
+local errors = require "mcpi.errors"
 
---- Raise a usage error: the host prints "mcpi: MSG" and exits with code 2.
--- Inside Lua it is a table with fields exit (2) and msg; tostring gives msg.
-function M.usage(msg)
-  error(setmetatable({ exit = 2, msg = msg }, UsageError), 0)
-end
+--- Raise a usage error: the host prints "mcpi: MSG" and exits with code 2
+-- (mcpi.errors.usage; kept here for the callers that know it from util).
+M.usage = errors.usage
 
---- True if err is a usage error raised by M.usage.
-function M.is_usage(err)
-  return getmetatable(err) == UsageError
-end
+--- True if err is a usage error (mcpi.errors kind "usage").
+M.is_usage = errors.is_usage
 
 --- Raise the error the host reports as "mcpi: interrupted" with exit code 130.
-function M.interrupted()
-  error(setmetatable({ exit = 130, msg = "interrupted" }, UsageError), 0)
-end
+M.interrupted = errors.interrupted
 
 local function valid_utf8(s)
   local i, n = 1, #s
