@@ -231,7 +231,7 @@ int mcpi_fs_mkdir(const char *path, char *err, size_t errlen)
   }
   struct stat st;
   if (stat(path, &st) != 0) return syserr(err, errlen, errno);
-  if (!S_ISDIR(st.st_mode)) return seterr(err, errlen, "'%s' is not a directory", path);
+  if (!S_ISDIR(st.st_mode)) return seterr(err, errlen, "cannot write into '%s': Not a directory", path);
   if (access(path, W_OK | X_OK) != 0)
     return seterr(err, errlen, "cannot write into '%s': %s", path, strerror(errno));
   return 0;

@@ -35,6 +35,7 @@ static const char *progname = "mcpi";
 ** usage error rather than a silent fallback to the embedded copy, which would
 ** make a developer chase edits that never load. */
 static const char boot_lua[] =
+  "require('mcpi.guard')\n"  /* source-only loading etc., before anything else */
   "local dir = os.getenv('MCPI_LUA_PATH')\n"
   "if dir and dir ~= '' then\n"
   "  local probe = io.open(dir .. '/.', 'r')\n"
@@ -60,8 +61,7 @@ static const char boot_lua[] =
   "    end\n"
   "    return table.concat(tried)\n"
   "  end)\n"
-  "end\n"
-  "require('mcpi.guard')\n";
+  "end\n";
 
 static void message(const char *msg)
 {

@@ -16,7 +16,7 @@ local type, tostring, tonumber, pairs, ipairs = type, tostring, tonumber, pairs,
 local format, concat, sort = string.format, table.concat, table.sort
 local floor, sqrt, log10, abs, max, min = math.floor, math.sqrt, math.log10, math.abs, math.max, math.min
 local huge, pi = math.huge, math.pi
-local io_open, os_remove = io.open, os.remove
+local io_open = io.open
 
 local M = {}
 
@@ -726,39 +726,16 @@ end
 
 -- -- Files -------------------------------------------------------------------
 
-local ffi = require "ffi"
-pcall(ffi.cdef, [[
-int mkdir(const char *path, unsigned int mode);
-char *strerror(int errnum);
-]])
-
 --- Create directory dir and its parents (like mkdir -p). Returns true or nil, err.
 function M.mkdir(dir)
   util.check(dir, "string", "plot.mkdir: dir")
   if dir == "" then return nil, "empty directory name" end
-  local path = ""
-  for part in dir:gmatch("[^/]+") do
-    path = (path == "" and dir:sub(1, 1) ~= "/") and part or (path .. "/" .. part)
-    if ffi.C.mkdir(path, 493) ~= 0 then  -- 0755
-      local e = ffi.errno()
-      if e ~= 17 then  -- EEXIST
-        return nil, format("cannot create directory '%s': %s", path, ffi.string(ffi.C.strerror(e)))
-      end
-    end
-  end
-  -- EEXIST also means "a file by that name": check it is a directory we can write
-  local probe = dir .. "/.mcpi-write-test"
-  local fh, err = io_open(probe, "w")
-  if not fh then
-    return nil, format("cannot write into '%s': %s", dir, tostring(err):gsub("^[^:]*: ", ""))
-  end
-  fh:close()
-  os_remove(probe)
-  return true
+  return require("mcpi.writer").mkdir(dir)
 end
 
---- Write text to path through a temporary file and a rename, so a reader
--- never sees half a chart (mcpi.json's writer). Returns true or nil, err.
+--- Write text to path through mcpi.writer (a regular file replaced through a
+-- temporary file and a rename, so a reader never sees half a chart; a device
+-- or pipe written through). Returns true or nil, err.
 M.write_file = require("mcpi.json").write_file
 
 --- Write every chart of results table t as SVG files into dir (created when
@@ -889,8 +866,12 @@ unwritable DIR), 1 when the file is not mcpi/1 results JSON.]],
       if o.baseline and err:find("^baseline") then util.usage("plot: " .. err) end
       data_error(format("plot: '%s': %s", pos[1], err))
     end
+    -- A directory that cannot be made is a usage error (exit 2); a write
+    -- that fails once writing has begun (a full disk) loses charts: exit 1.
+    local dok, derr = M.mkdir(dir)
+    if not dok then util.usage("plot: " .. derr) end
     local paths, werr = M.save(charts, dir)
-    if not paths then util.usage("plot: " .. werr) end
+    if not paths then data_error("plot: " .. werr) end
     for _, p in ipairs(paths) do io.stdout:write(p, "\n") end
     -- The sweep's own notes (skipped points) are the report's business; here
     -- only what reading and drawing found.

@@ -276,8 +276,13 @@ unwritable output), 1 when the file is not mcpi/1 results JSON.]],
       if o.baseline and err:find("^baseline") then util.usage("report: " .. err) end
       plot.data_error(format("report: '%s': %s", src, err))
     end
-    local ok, werr = plot.write_file(path, html)
-    if not ok then util.usage("report: " .. werr) end
+    -- A place that cannot be written is a usage error (exit 2); a write that
+    -- fails once begun (a full disk) loses the report: exit 1.
+    local writer = require "mcpi.writer"
+    local cok, cerr = writer.check(path)
+    if not cok then util.usage("report: " .. cerr) end
+    local ok, werr = writer.write_file(path, html)
+    if not ok then plot.data_error("report: " .. werr) end
     io.stdout:write(path, "\n")
     return 0
   end,

@@ -164,21 +164,18 @@ function M.parse(argv, i, opts)
     end
   end
   if not got_n and not spec.n then spec.n = { 1000000 } end
-  if spec.json and not spec.jsonl then
+  local writer = require "mcpi.writer"
+  -- The rows stream beside a --json file; not beside a device or pipe
+  -- (--json /dev/stdout has no sibling /dev/stdout.jsonl).
+  local jkind = spec.json and not spec.jsonl and writer.kind(spec.json)
+  if jkind == "regular" or jkind == "missing" then
     spec.jsonl = spec.json:gsub("%.json$", "") .. ".jsonl"
   end
   -- Find an unwritable output before measuring, not after.
   for _, f in ipairs{ "json", "csv", "jsonl" } do
-    local path = spec[f]
-    if path then
-      local dir = path:match("^(.*)/[^/]*$") or "."
-      local probe = format("%s/.mcpi-write-test-%s", dir == "" and "/" or dir, tostring(os.time()))
-      local fh, err = io.open(probe, "w")
-      if not fh then
-        fail(cmd, format("--%s: cannot write '%s': %s", f, path, tostring(err):gsub("^[^:]*: ", "")))
-      end
-      fh:close()
-      os.remove(probe)
+    if spec[f] then
+      local ok, err = writer.check(spec[f])
+      if not ok then fail(cmd, format("--%s: %s", f, err)) end
     end
   end
   return spec

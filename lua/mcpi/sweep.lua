@@ -17,6 +17,8 @@ local stats = require "mcpi.stats"
 local json = require "mcpi.json"
 local output = require "mcpi.output"
 local results = require "mcpi.results"
+local errors = require "mcpi.errors"
+local writer = require "mcpi.writer"
 
 local type, ipairs, pairs, tostring, tonumber, format = type, ipairs, pairs, tostring, tonumber, string.format
 local floor, ceil, max, min, huge, log10 = math.floor, math.ceil, math.max, math.min, math.huge, math.log10
@@ -395,9 +397,7 @@ M.new_results, M.summary_row, M.fits, M.load = results.new, results.summary_row,
 -- -- Run ---------------------------------------------------------------------------------
 
 local function is_interrupt(err)
-  if C.mcpi_signal_pending() == 1 then return true end
-  if type(err) == "table" and err.exit == 130 then return true end
-  return false
+  return C.mcpi_signal_pending() == 1 or errors.is_interrupt(err)
 end
 
 local function note(state, msg)
@@ -409,16 +409,15 @@ local function note(state, msg)
   end
 end
 
-local function append(state, row, order)
-  state.rows_out[#state.rows_out + 1] = { row, order }
-  if state.lines and not state.lines_err then
-    local ok, err = state.lines:write(row, order)
-    if not ok then
-      state.lines_err = err
-      note(state, err .. " (measuring goes on; rows kept in memory)")
-    end
+-- A finished row goes through the journal (mcpi.writer): into the lists and
+-- the .jsonl together, or into neither, whatever instruction a signal hits.
+local function append(state, row, order, lists, mark)
+  local had = state.journal.err
+  local ok, err = state.journal:add(row, order, lists, mark)
+  if not ok and not had then
+    state.lines_err = err
+    note(state, err .. " (measuring goes on; rows kept in memory)")
   end
-  state.written = #state.rows_out
 end
 
 local function body(s, state)
@@ -532,10 +531,7 @@ local function body(s, state)
           end
           local rec = measure_one(p, util.u64val(seed_u64 + r))
           if rec then
-            local row = rep_row(rec, r)
-            p.runs[#p.runs + 1] = row
-            state.rows[#state.rows + 1] = row
-            append(state, row, output.REP_FIELDS)
+            append(state, rep_row(rec, r), output.REP_FIELDS, { p.runs, state.rows })
           end
           state.done_cost = state.done_cost + p.rep_cost
         end
@@ -545,9 +541,7 @@ local function body(s, state)
       if #p.runs > 0 then
         local srow = M.summary_row(p.runs, p.first or p.runs[1], s)
         if #p.runs < p.reps then srow.partial = true end
-        p.summarized = true
-        state.summary[#state.summary + 1] = srow
-        append(state, srow, output.SUMMARY_FIELDS)
+        append(state, srow, output.SUMMARY_FIELDS, { state.summary }, p)
       end
       done_points = done_points + 1
       state.done_cost = state.done_cost + M.PER_POINT_OVERHEAD
@@ -567,9 +561,7 @@ local function partial_summaries(state, s)
     if p.runs and #p.runs > 0 and not p.summarized then
       local srow = M.summary_row(p.runs, p.first or p.runs[1], s)
       srow.partial = true
-      p.summarized = true
-      state.summary[#state.summary + 1] = srow
-      append(state, srow, output.SUMMARY_FIELDS)
+      append(state, srow, output.SUMMARY_FIELDS, { state.summary }, p)
     end
   end
 end
@@ -593,14 +585,14 @@ function M.run(spec)
   local s, err = M.check(spec)
   if not s then error(err, 2) end
   local context = require("mcpi.context").collect(s.context)
-  local state = { t0 = now(), rows = {}, summary = {}, rows_out = {}, written = 0, notes = {},
+  local state = { t0 = now(), rows = {}, summary = {}, notes = {},
     done_cost = 0, predicted = 0, quiet = s.quiet, skipped_points = {}, failures = {} }
   if s.progress == nil then state.bar = isatty(2) else state.bar = s.progress end
-  if s.jsonl then
-    local lines, lerr = json.lines(s.jsonl)
-    if not lines then error("sweep: " .. lerr, 2) end
-    state.lines = lines
+  local journal, lerr, locked = writer.journal(s.jsonl)
+  if not journal then
+    errors.data("sweep: " .. lerr .. (locked and "; give this run its own --json/--jsonl" or ""))
   end
+  state.journal = journal
   for _, u in ipairs(s.unavailable) do
     note(state, format("kernel %s skipped: unavailable (%s)", u.kernel, u.why))
   end
@@ -608,11 +600,18 @@ function M.run(spec)
     note(state, "no available kernel to measure")
   end
 
-  local ok, berr = true, nil
-  if #s.kernels > 0 then ok, berr = pcall(body, s, state) end
-  -- A SIGINT hook may still be armed if the interruption came through a
-  -- kernel's status code: clear it before doing the bookkeeping.
-  pcall(debug.sethook)
+  -- The measuring, then the bookkeeping as one critical section (entered
+  -- inside the protected call, so a signal that lands between the two is
+  -- caught too): a signal during the bookkeeping only sets the flag, and a
+  -- sweep that got one is reported as interrupted with every file written.
+  local function measuring()
+    local bok, e = true, nil
+    if #s.kernels > 0 then bok, e = pcall(body, s, state) end
+    C.mcpi_signal_defer(1)
+    return bok, e
+  end
+  local gok, ok, berr = pcall(measuring)
+  if not gok then ok, berr = false, ok; C.mcpi_signal_defer(1) end
   local interrupted = not ok and is_interrupt(berr)
   progress_clear(state)
 
@@ -630,14 +629,6 @@ function M.run(spec)
       interrupted = interrupted or nil, spec = s, failures = state.failures,
     }
     M.last = res
-    if state.lines then
-      if not state.lines_err and state.lines.count < #state.rows_out then
-        for i = state.lines.count + 1, #state.rows_out do
-          state.lines:write(state.rows_out[i][1], state.rows_out[i][2])
-        end
-      end
-      state.lines:close()
-    end
     res.errors = {}
     if state.lines_err then res.errors[#res.errors + 1] = state.lines_err end
     if s.json then
@@ -648,19 +639,27 @@ function M.run(spec)
       local wok, werr = res:csv(s.csv)
       if not wok then res.errors[#res.errors + 1] = werr end
     end
+    -- closed last: its lock keeps a second sweep off these files until now
+    local cok, cerr = state.journal:close()
+    if not cok and cerr ~= state.lines_err then res.errors[#res.errors + 1] = cerr end
     return res
   end
   local fok, res = pcall(finish)
-  if not fok then fok, res = pcall(finish) end  -- a stray interrupt hook fires at most once
-  if not fok then error(res, 0) end
+  if C.mcpi_signal_pending() == 1 then
+    interrupted = true
+    C.mcpi_signal_delivered()
+    if fok then res.interrupted = true end
+  end
+  C.mcpi_signal_defer(0)
+  if not fok then state.journal:close(); error(res, 0) end
 
   if not ok and not interrupted then error(berr, 0) end
   if interrupted then
     stdout:write(res:table())
     stdout:flush()
-    stderr:write(format("mcpi: interrupted: %d finished rows kept%s\n", #state.rows_out,
-      s.jsonl and format(" in %s", s.jsonl) or ""))
-    local _, e = pcall(util.interrupted)
+    stderr:write(format("mcpi: interrupted: %d finished rows kept%s\n", #state.rows + #state.summary,
+      s.jsonl and format(" in %s", util.quote_arg(s.jsonl, 200)) or ""))
+    local _, e = pcall(errors.interrupted)
     e.results = res
     error(e, 0)
   end
