@@ -67,7 +67,7 @@ function M.read(path)
   local res, lerr = require("mcpi.results").load(path)  -- the one results reader
   if not res then return nil, lerr, 1 end
   local t = M.as_table(res)
-  t.file_notes = res.file_notes
+  t.file_notes, t.entries = res.file_notes, res.entries
   local ok, verr = M.check(t)
   if not ok then return nil, format("'%s': %s", path, verr), 1 end
   return t
@@ -97,6 +97,9 @@ function M.check(t)
   end
   if type(t.results) ~= "table" then
     return nil, "no results array (expected \"results\": [rows])"
+  end
+  if #t.results == 0 and (t.entries or 0) > 0 then
+    return nil, "no plottable rows (each row needs a kernel, a positive n and seconds or abs_err)"
   end
   if #t.results == 0 then return nil, "the results array is empty: nothing to plot" end
   return true

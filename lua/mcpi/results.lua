@@ -222,52 +222,13 @@ end
 --- Read a results JSON file (schema mcpi/1) back into a results object with
 -- rows, summary, fits, context and notes; seeds and hit counts written as
 -- strings come back as uint64 cdata. A path ending in .jsonl reads the rows
--- a sweep streamed (no context; fits recomputed from the summary rows).
--- Returns nil, err for a missing file, malformed JSON or another schema.
+-- a sweep streamed (no context; fits recomputed from the summary rows; a torn
+-- last line dropped and noted). Returns nil, err for a missing file,
+-- malformed JSON, another schema or a field of the wrong type (mcpi.loader
+-- validates field by field; it never raises on bad data).
 function M.load(path)
   if type(path) ~= "string" then error(format("load: path must be a file name, got %s", type(path)), 2) end
-  local text, err = json.read_file(path)
-  if not text then return nil, err end
-  local v
-  if path:match("%.jsonl$") then
-    -- the rows a sweep streamed (possibly interrupted): no context, fits recomputed
-    local rows
-    rows, err = json.decode_lines(text)
-    if not rows then return nil, format("'%s' is not JSON lines (%s)", path, err) end
-    v = { schema = "mcpi/1", results = rows }
-  else
-    v, err = json.decode(text)
-  end
-  if v == nil then return nil, format("'%s' is not JSON (%s)", path, err) end
-  if type(v) ~= "table" or v.schema == nil then
-    return nil, format("'%s' is not an mcpi results file (no schema field; expected \"schema\": \"mcpi/1\")", path)
-  end
-  if v.schema ~= "mcpi/1" then
-    return nil, format("'%s': schema '%s' is not supported (expected 'mcpi/1')", path, tostring(v.schema))
-  end
-  if type(v.results) ~= "table" then return nil, format("'%s' has no results list", path) end
-  -- The file's own notes (what its sweep said: skipped points...) come first;
-  -- recorded apart as well, so `mcpi plot` reports only what reading found.
-  local rows, summary, notes, file_notes, junk = {}, {}, {}, {}, 0
-  for _, n in ipairs(type(v.notes) == "table" and v.notes or {}) do
-    if type(n) == "string" then notes[#notes + 1] = n; file_notes[n] = true end
-  end
-  for _, r in ipairs(v.results) do
-    if type(r) ~= "table" then junk = junk + 1; goto continue end
-    for _, f in ipairs{ "seed", "hits" } do
-      if type(r[f]) == "string" then
-        local u = util.to_u64(r[f], f)
-        if u then r[f] = util.u64val(u) end
-      end
-    end
-    if r.row == "summary" then summary[#summary + 1] = r else rows[#rows + 1] = r end
-    ::continue::
-  end
-  if junk > 0 then notes[#notes + 1] = format("%d result entr%s that %s skipped", junk,
-    junk == 1 and "y" or "ies", junk == 1 and "is not an object" or "are not objects") end
-  return new_results{ schema = v.schema, context = v.context or {}, rows = rows,
-    summary = summary, fits = type(v.fits) == "table" and v.fits or M.fits(summary), notes = notes,
-    file_notes = file_notes, path = path }
+  return require("mcpi.loader").load(path)
 end
 
 return M

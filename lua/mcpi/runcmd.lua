@@ -93,11 +93,19 @@ function M.parse(argv, i, opts)
         elseif kind == "range" then
           local a1, b1, s1 = val:match("^([^:]+):([^:]+):?([^:]*)$")
           local lo, hi, step = tonumber(a1 or ""), tonumber(b1 or ""), tonumber(s1 ~= "" and s1 or "1")
+          local shown = util.quote_arg(val)
           if not (lo and hi and step) then
-            fail(cmd, format("--n-range: '%s' is not A:B or A:B:STEP (exponents of 10, e.g. --n-range 1:9)", val))
+            fail(cmd, format("--n-range: %s is not A:B or A:B:STEP (exponents of 10, e.g. --n-range 1:9)", shown))
           end
-          if lo < 0 or hi > 15 or lo > hi or step <= 0 then
-            fail(cmd, format("--n-range: '%s' needs 0 <= A <= B <= 15 and STEP > 0 (e.g. --n-range 1:9)", val))
+          -- nan fails every comparison, so each test is written to pass only
+          -- for a good value
+          if not (lo >= 0 and hi <= 15 and lo <= hi and step > 0 and step < huge) then
+            fail(cmd, format("--n-range: %s needs 0 <= A <= B <= 15 and 0 < STEP (finite numbers, e.g. --n-range 1:9)", shown))
+          end
+          local sweep = require "mcpi.sweep"
+          if floor((hi - lo) / step + 1e-9) + 1 > sweep.MAX_POINTS then
+            fail(cmd, format("--n-range: %s gives more than %d values of N (use a larger STEP)",
+              shown, sweep.MAX_POINTS))
           end
           spec.n, got_n = require("mcpi.sweep").logspace(lo, hi, step), true
         elseif kind == "reps" or kind == "warmup" then

@@ -31,6 +31,7 @@ local M = {}
 M.MAX_N = measure.MAX_N
 M.MAX_REPS = 1e6
 M.MAX_BUDGET = 7 * 86400
+M.MAX_POINTS = 1000           -- values logspace gives at most
 M.PER_POINT_OVERHEAD = 0.004  -- seconds of bookkeeping per point (bootstrap, rows)
 M.PER_REP_OVERHEAD = 20e-6    -- seconds per repetition outside the timed region
 M.WARMUP_MAX_CALL = 1         -- seconds: no warm-up beyond a kernel's first N above this
@@ -57,14 +58,18 @@ function M.logspace(a, b, step)
   if a < 0 or b > 15 or a > b then
     error(format("logspace: need 0 <= a <= b <= 15, got a=%s b=%s", util.fmtnum(a), util.fmtnum(b)), 2)
   end
+  -- A tiny step would mean billions of exponents (or, below the spacing of
+  -- doubles, a loop that never ends): the count is bounded up front.
+  local count = floor((b - a) / step + 1e-9) + 1
+  if not (count <= M.MAX_POINTS) then
+    error(format("logspace: step %s gives %s values from a=%s to b=%s, more than %d",
+      util.fmtnum(step), count == count and util.fmtnum(count) or "too many", util.fmtnum(a),
+      util.fmtnum(b), M.MAX_POINTS), 2)
+  end
   local t, seen = {}, {}
-  local i = 0
-  while true do
-    local e = a + i * step
-    if e > b + 1e-9 then break end
-    local n = floor(10 ^ e + 0.5)
+  for i = 0, count - 1 do
+    local n = floor(10 ^ min(a + i * step, b) + 0.5)
     if not seen[n] then seen[n] = true; t[#t + 1] = n end
-    i = i + 1
   end
   return t
 end
