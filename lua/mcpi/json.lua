@@ -184,7 +184,7 @@ end
 -- -- Files ----------------------------------------------------------------------
 
 local function reason(err)
-  return (tostring(err or "unknown error"):gsub("^[^:]*: ", ""))
+  return (tostring(err or "unknown error"):gsub("^.*: ", ""))
 end
 
 --- Write text to path: mcpi.writer.write_file (a regular file replaced
@@ -201,10 +201,11 @@ end
 function M.read_file(path)
   if type(path) ~= "string" then error(format("path must be a string, got %s", type(path)), 2) end
   local fh, err = io.open(path, "rb")
-  if not fh then return nil, format("cannot read '%s': %s", path, reason(err)) end
+  local shown = require("mcpi.util").quote_arg(path, 200)
+  if not fh then return nil, format("cannot read %s: %s", shown, reason(err)) end
   local text, rerr = fh:read("*a")
   fh:close()
-  if not text then return nil, format("cannot read '%s': %s", path, reason(rerr)) end
+  if not text then return nil, format("cannot read %s: %s", shown, reason(rerr)) end
   return text
 end
 

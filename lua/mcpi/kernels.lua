@@ -13,6 +13,7 @@ local M = {}
 local registry = {}
 
 local NAME_PAT = "^[%w_]+%.[%w_%.%-]+$"
+M.MAX_NAME = 64
 
 local U64 = ffi.typeof("uint64_t")
 local N_MAX = 2 ^ 63
@@ -76,7 +77,10 @@ function M.register(spec)
   util.check(spec, "table", "kernel spec", 2)
   util.check(spec.name, "string", "kernel name", 2)
   if not spec.name:match(NAME_PAT) then
-    error(format("kernel name must look like 'backend.variant', got '%s'", spec.name), 2)
+    error(format("kernel name must look like 'backend.variant', got %s", util.quote_arg(spec.name)), 2)
+  end
+  if #spec.name > M.MAX_NAME then  -- names become chart file names
+    error(format("kernel name must be at most %d bytes, got %d", M.MAX_NAME, #spec.name), 2)
   end
   util.check(spec.fn, "function", "kernel fn", 2)
   if spec.stream ~= nil then util.check(spec.stream, "string", "kernel stream", 2) end
@@ -136,7 +140,7 @@ function M.find(name)
   end
   local k = registry[name]
   if k then return k end
-  return nil, format("unknown kernel '%s'%s", name,
+  return nil, format("unknown kernel %s%s", util.quote_arg(name),
     util.did_you_mean(name, M.names(), "see 'mcpi list'"))
 end
 

@@ -55,14 +55,14 @@ function M.read(path)
   util.check(path, "string", "plot.read: path")
   local fh, err = io_open(path, "rb")
   if not fh then
-    return nil, format("cannot open '%s': %s", path, tostring(err):gsub("^[^:]*: ", "")), 2
+    return nil, format("cannot open %s: %s", util.quote_arg(path, 200), tostring(err):gsub("^.*: ", "")), 2
   end
   local probe = fh:read(0)
   fh:close()
   if probe == nil and fh ~= nil then
     -- read(0) is nil at end of file and for directories; tell them apart
     local d = io_open(path .. "/.")
-    if d then d:close(); return nil, format("cannot read '%s' (is it a directory?)", path), 2 end
+    if d then d:close(); return nil, format("cannot read %s (is it a directory?)", util.quote_arg(path, 200)), 2 end
   end
   local res, lerr = require("mcpi.results").load(path)  -- the one results reader
   if not res then return nil, lerr, 1 end
@@ -682,6 +682,13 @@ end
 -- A kernel name as a file-name part: dots kept, anything odd becomes '_'.
 local function file_part(name)
   local s = name:gsub("[^%w%._%-]", "_"):gsub("^%.+", "_")
+  -- A long name (a file may hold any) is cut and made unique by a hash of
+  -- the whole, so time_NAME.svg stays far below the 255-byte file-name limit.
+  if #s > 64 then
+    local h = 5381
+    for i = 1, #name do h = (h * 33 + name:byte(i)) % 4294967296 end
+    s = format("%s_%08x", s:sub(1, 55), h)
+  end
   return s
 end
 M.file_part = file_part
@@ -807,7 +814,7 @@ function M.parse_args(cmd, args, i, spec)
       end
       local field = spec[k]
       if not field then
-        util.usage(format("%s: unknown option '%s'%s", cmd, k,
+        util.usage(format("%s: unknown option %s%s", cmd, util.quote_arg(k),
           util.did_you_mean(k, names, "see 'mcpi help " .. cmd .. "'")))
       end
       if v == nil then
@@ -859,7 +866,7 @@ unwritable DIR), 1 when the file is not mcpi/1 results JSON.]],
     local pos, o = M.parse_args("plot", args, i,
       { ["-o"] = "output", ["--output"] = "output", ["--baseline"] = "baseline" })
     if #pos == 0 then util.usage("plot: missing RESULTS.json (usage: mcpi plot RESULTS.json [-o DIR])") end
-    if #pos > 1 then util.usage(format("plot: unexpected argument '%s' (one results file at a time)", pos[2])) end
+    if #pos > 1 then util.usage(format("plot: unexpected argument %s (one results file at a time)", util.quote_arg(pos[2]))) end
     local t = M.read_or_exit("plot", pos[1])
     local dir = o.output or dirname(pos[1])
     local charts, err = M.charts(t, { baseline = o.baseline })

@@ -267,7 +267,7 @@ unwritable output), 1 when the file is not mcpi/1 results JSON.]],
     local pos, o = plot.parse_args("report", args, i, { ["-o"] = "output", ["--output"] = "output",
       ["--baseline"] = "baseline", ["--title"] = "title" })
     if #pos == 0 then util.usage("report: missing RESULTS.json (usage: mcpi report RESULTS.json -o report.html)") end
-    if #pos > 1 then util.usage(format("report: unexpected argument '%s' (one results file at a time)", pos[2])) end
+    if #pos > 1 then util.usage(format("report: unexpected argument %s (one results file at a time)", util.quote_arg(pos[2]))) end
     local src = pos[1]
     local t = plot.read_or_exit("report", src)
     local path = o.output or (src:gsub("%.json$", "") .. ".html")

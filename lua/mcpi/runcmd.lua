@@ -38,11 +38,12 @@ local function whole(text, lo, hi)
     local b, e = text:match("^(%d+)%^(%d+)$")
     if b then v = tonumber(b) ^ tonumber(e) end
   end
-  if not v or v ~= v then return nil, format("'%s' is not a number", text) end
-  if v ~= floor(v) or v == huge or v == -huge then return nil, format("'%s' is not a whole number", text) end
-  if v < lo then return nil, format("%s is below %s", text, util.fmtnum(lo)) end
+  local shown = util.quote_arg(text)
+  if not v or v ~= v then return nil, format("%s is not a number", shown) end
+  if v ~= floor(v) or v == huge or v == -huge then return nil, format("%s is not a whole number", shown) end
+  if v < lo then return nil, format("%s is below %s", #text > 20 and shown or text, util.fmtnum(lo)) end
   if v > hi then
-    return nil, format("%s is too large (at most %s)", text, hi == 2 ^ 53 and "2^53" or util.fmtnum(hi))
+    return nil, format("%s is too large (at most %s)", #text > 20 and shown or text, hi == 2 ^ 53 and "2^53" or util.fmtnum(hi))
   end
   return v
 end
@@ -67,7 +68,7 @@ function M.parse(argv, i, opts)
     if key:sub(1, 1) == "-" and #key > 1 and not tonumber(key) then
       local kind = OPTIONS[key]
       if not kind then
-        fail(cmd, format("unknown option '%s'%s", key,
+        fail(cmd, format("unknown option %s%s", util.quote_arg(key),
           util.did_you_mean(key, option_names(), format("see 'mcpi help %s'", cmd))))
       end
       if kind == "help" then return nil end
@@ -126,9 +127,10 @@ function M.parse(argv, i, opts)
           spec.threads = v
         elseif kind == "budget" then
           local v = tonumber(val)
-          if not v or v ~= v then fail(cmd, format("--budget: '%s' is not a number of seconds (e.g. --budget 60)", val)) end
-          if not (v > 0) then fail(cmd, format("--budget: %s must be > 0 seconds (e.g. --budget 60)", val)) end
-          if v > M.MAX_BUDGET then fail(cmd, format("--budget: %s is too large (at most %d seconds, a week)", val, M.MAX_BUDGET)) end
+          if not v or v ~= v then fail(cmd, format("--budget: %s is not a number of seconds (e.g. --budget 60)", util.quote_arg(val))) end
+          local shown = #val > 20 and util.quote_arg(val) or val  -- parsed as a number: one line
+          if not (v > 0) then fail(cmd, format("--budget: %s must be > 0 seconds (e.g. --budget 60)", shown)) end
+          if v > M.MAX_BUDGET then fail(cmd, format("--budget: %s is too large (at most %d seconds, a week)", shown, M.MAX_BUDGET)) end
           spec.budget = v
         elseif kind == "file" then
           if val == "" then fail(cmd, format("%s needs a file name", key)) end
@@ -157,7 +159,7 @@ function M.parse(argv, i, opts)
       if not opts.kernels_optional then
         local ok, why = k.available()
         if not ok then
-          fail(cmd, format("kernel '%s' is unavailable on this machine: %s (see 'mcpi list')", name, why or "no reason given"))
+          fail(cmd, format("kernel %s is unavailable on this machine: %s (see 'mcpi list')", util.quote_arg(name), why or "no reason given"))
         end
       end
     end
@@ -167,7 +169,7 @@ function M.parse(argv, i, opts)
     local found = false
     for _, k in ipairs(spec.kernels) do if k == spec.baseline then found = true end end
     if not found then
-      fail(cmd, format("--baseline: '%s' is not among the kernels measured%s", spec.baseline,
+      fail(cmd, format("--baseline: %s is not among the kernels measured%s", util.quote_arg(spec.baseline),
         util.did_you_mean(spec.baseline, spec.kernels, "kernels: " .. concat(spec.kernels, ", "))))
     end
   end

@@ -79,10 +79,19 @@ end
 
 --- The candidate closest to name, if it is close enough to be a typo; else nil.
 function M.suggest(name, candidates)
+  if type(name) ~= "string" then
+    error(format("suggest: name must be a string, got %s", type(name)), 2)
+  end
+  if type(candidates) ~= "table" then
+    error(format("suggest: candidates must be a list of strings, got %s", type(candidates)), 2)
+  end
+  if #name > 200 then return nil end  -- no typo is that long
   local best, bestd = nil, math.huge
   for _, c in ipairs(candidates) do
-    local d = M.distance(name, c)
-    if d < bestd then best, bestd = c, d end
+    if type(c) == "string" then
+      local d = M.distance(name, c)
+      if d < bestd then best, bestd = c, d end
+    end
   end
   if best and bestd <= math.max(1, floor(#name / 3)) then return best end
   return nil
@@ -90,6 +99,15 @@ end
 
 --- " (did you mean 'x'?)" or "" -- for error messages.
 function M.did_you_mean(name, candidates, extra)
+  if type(name) ~= "string" then
+    error(format("did_you_mean: name must be a string, got %s", type(name)), 2)
+  end
+  if type(candidates) ~= "table" then
+    error(format("did_you_mean: candidates must be a list of strings, got %s", type(candidates)), 2)
+  end
+  if extra ~= nil and type(extra) ~= "string" then
+    error(format("did_you_mean: extra must be a string, got %s", type(extra)), 2)
+  end
   local s = M.suggest(name, candidates)
   if s and extra then return format(" (did you mean '%s'? %s)", s, extra) end
   if s then return format(" (did you mean '%s'?)", s) end
@@ -99,6 +117,15 @@ end
 
 --- Check that v has Lua type t (or one of "t1|t2"); raise error(msg, level+1) if not.
 function M.check(v, t, name, level)
+  if type(t) ~= "string" then
+    error(format("check: t must be a type name like 'number' or 'string|table', got %s", type(t)), 2)
+  end
+  if type(name) ~= "string" then
+    error(format("check: name must be a string naming the argument, got %s", type(name)), 2)
+  end
+  if level ~= nil and (type(level) ~= "number" or level < 1 or level % 1 ~= 0) then
+    error(format("check: level must be a whole number >= 1, got %s", tostring(level)), 2)
+  end
   local tv = type(v)
   for want in t:gmatch("[^|]+") do
     if tv == want then return v end
@@ -132,12 +159,12 @@ function M.to_u64(v, what, max)
     u = U64(0)
     for i = 1, #v do
       local nu = u * 10 + (v:byte(i) - 48)
-      if nu / 10 ~= u then return nil, format("%s must be < 2^64, got %s", what, v) end
+      if nu / 10 ~= u then return nil, format("%s must be < 2^64, got %s", what, M.quote_arg(v)) end
       u = nu
     end
   else
     return nil, format("%s must be a non-negative integer, got %s", what,
-      t == "string" and format("'%s'", v) or t)
+      t == "string" and M.quote_arg(v) or t)
   end
   if max and u > U64(max) then
     return nil, format("%s must be <= %s, got %s", what, M.u64str(U64(max)), M.u64str(u))
