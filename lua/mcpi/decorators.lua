@@ -18,6 +18,16 @@ local request = measure.request
 
 local M = {}
 
+-- What a measured function returned must be a record; say so at the user's
+-- line, not "attempt to index local 'rec'" inside this file.
+local function record(rec, name)
+  if type(rec) ~= "table" then
+    util.blame(format("%s: the measured function returned %s, not a record (a table of metrics; "
+      .. "return the record your function built)", name, type(rec)))
+  end
+  return rec
+end
+
 -- decorate(fn_or_opts, opts) -> build(f, opts) applied now, or a decorator
 -- waiting for f when called with options only.
 local function decorator(name, build, check_opts)
@@ -78,14 +88,14 @@ local function build_timed(f, opts)
       t0 = clock_ns()
       rec = f(r)
       dt = tonumber(clock_ns() - t0)
-      if calls == 1 or rec.calls == calls then return rec, dt end
+      if calls == 1 or record(rec, "timed").calls == calls then return record(rec, "timed"), dt end
       honours = false
     end
     -- f ignores req.calls: loop here instead (its per-call overhead included).
     t0 = clock_ns()
     for _ = 1, calls do rec = f(req) end
     dt = tonumber(clock_ns() - t0)
-    return rec, dt
+    return record(rec, "timed"), dt
   end
   return function(a, b, c)
     local req = request(a, b, c, 2)
@@ -96,6 +106,7 @@ local function build_timed(f, opts)
       local t0 = clock_ns()
       rec = f(req)
       dt = tonumber(clock_ns() - t0)
+      record(rec, "timed")
     else
       local p = plan[req.n]
       if p then
@@ -164,7 +175,7 @@ end
 
 local function build_accuracy(f)
   return function(a, b, c)
-    local rec = f(request(a, b, c, 2))
+    local rec = record(f(request(a, b, c, 2)), "accuracy")
     if rec.runs then
       for _, r in ipairs(rec.runs) do add_accuracy(r) end
       merge_summary(rec, { n = rec.n })
@@ -197,6 +208,7 @@ local function build_throughput(f)
     local t0 = clock_ns()
     local rec = f(req)
     local dt = tonumber(clock_ns() - t0)
+    record(rec, "throughput")
     if rec.runs then
       for _, r in ipairs(rec.runs) do
         if type(r.seconds) == "number" then add_rates(r) end
@@ -232,7 +244,7 @@ local function build_repeat(f, opts)
     end
     local runs = {}
     for r = 0, reps - 1 do
-      local rec = f(measure.with(req, { seed = req.seed_u64 + r }))
+      local rec = record(f(measure.with(req, { seed = req.seed_u64 + r })), "repeat")
       rec.rep = r
       runs[#runs + 1] = rec
     end
@@ -306,6 +318,7 @@ local function build_jitstats(f)
     local ok, rec = pcall(f, req)
     jit.attach(cb)
     if not ok then error(rec, 0) end
+    record(rec, "jitstats")
     ncalls = ncalls + 1
     rec.jit_traces, rec.jit_aborts, rec.jit_started = stopped, aborted, started
     if #reasons > 0 then rec.jit_abort_reasons = reasons end

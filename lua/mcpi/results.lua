@@ -63,6 +63,15 @@ end
 --- A results object from a table {context, rows, summary, fits, notes, ...}
 -- (what mcpi.sweep returns and mcpi.load reads back).
 local function new_results(t)
+  if t == nil then t = {} end
+  if type(t) ~= "table" then
+    error(format("results.new: t must be a table {context, rows, summary, fits, notes}, got %s", type(t)), 2)
+  end
+  for _, f in ipairs{ "rows", "summary", "fits", "context", "notes" } do
+    if t[f] ~= nil and type(t[f]) ~= "table" then
+      error(format("results.new: t.%s must be a table, got %s", f, type(t[f])), 2)
+    end
+  end
   t.rows = t.rows or {}
   t.summary = setmetatable(t.summary or {}, SummaryList)
   t.fits = t.fits or {}

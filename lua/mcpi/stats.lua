@@ -368,6 +368,7 @@ end
 
 --- Pi's theoretical standard error for n samples: 4*sqrt(p(1-p)/n), p = pi/4.
 function M.sigma_theory(n)
+  if type(n) ~= "number" then error(format("sigma_theory: n must be a number, got %s", type(n)), 2) end
   local p = math.pi / 4
   return 4 * sqrt(p * (1 - p) / n)
 end

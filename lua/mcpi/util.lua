@@ -115,6 +115,30 @@ function M.did_you_mean(name, candidates, extra)
   return ""
 end
 
+local getinfo = debug.getinfo
+
+-- A frame of mcpi's own library (or C): not where a user's misuse is.
+local function library_frame(info)
+  if info.what == "C" then return true end
+  local src = info.source or ""
+  return src:match("mcpi/[%w_]+%.lua$") ~= nil or src:match("^=mcpi") ~= nil
+end
+
+--- Raise msg (one line) at the first stack level outside mcpi's library: the
+-- user's line that called into it. For misuse the library finds deep inside
+-- (a measured function of the user's that returned nil, found by a decorator
+-- three calls down), where error(msg, 2) would point into mcpi's own files.
+function M.blame(msg)
+  local level = 2
+  while true do
+    local info = getinfo(level, "S")
+    if info == nil then level = 2; break end
+    if not library_frame(info) then break end
+    level = level + 1
+  end
+  error(msg, level)
+end
+
 --- Check that v has Lua type t (or one of "t1|t2"); raise error(msg, level+1) if not.
 function M.check(v, t, name, level)
   if type(t) ~= "string" then
