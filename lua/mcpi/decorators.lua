@@ -42,25 +42,25 @@ local function decorator(name, build, check_opts)
   end
 end
 
-local function whole(v, what, lo, hi, level)
+local function whole(v, what, lo, hi)
   if type(v) ~= "number" or v ~= v or v % 1 ~= 0 or v < lo or v > hi then
-    error(format("%s must be a whole number in %s..%s, got %s", what, util.fmtnum(lo),
-      util.fmtnum(hi), type(v) == "number" and util.fmtnum(v) or type(v)), level + 1)
+    util.blame(format("%s must be a whole number in %s..%s, got %s", what, util.fmtnum(lo),
+      util.fmtnum(hi), type(v) == "number" and util.fmtnum(v) or type(v)))
   end
   return v
 end
 
-local function only(opts, allowed, name, level)
+local function only(opts, allowed, name)
   if type(opts) ~= "table" then
-    error(format("%s: options must be a table, got %s", name, type(opts)), level + 1)
+    util.blame(format("%s: options must be a table, got %s", name, type(opts)))
   end
   for k in pairs(opts) do
     if not allowed[k] then
       local names = {}
       for a in pairs(allowed) do names[#names + 1] = a end
       table.sort(names)
-      error(format("%s: unknown option '%s'%s", name, tostring(k),
-        util.did_you_mean(tostring(k), names, "options: " .. table.concat(names, ", "))), level + 1)
+      util.blame(format("%s: unknown option %s%s", name, util.quote_arg(tostring(k)),
+        util.did_you_mean(tostring(k), names, "options: " .. table.concat(names, ", "))))
     end
   end
   return opts

@@ -20,31 +20,37 @@ local Error = {}
 Error.__index = Error
 Error.__tostring = function(e) return rawget(e, "msg") end
 
---- A new error object of kind with message msg (a string).
-function M.new(kind, msg)
+-- The object, with misuse reported level frames up (at the caller's line).
+local function make(kind, msg, fn, level)
   if type(kind) ~= "string" or not M.EXIT[kind] then
-    error(format("errors.new: kind must be one of usage, data, experiment, interrupted; got %s",
-      type(kind) == "string" and format("%q", kind:sub(1, 40)) or type(kind)), 2)
+    error(format("errors.%s: kind must be one of usage, data, experiment, interrupted; got %s", fn,
+      type(kind) == "string" and require("mcpi.util").quote_arg(kind, 40) or type(kind)), level + 1)
   end
   if type(msg) ~= "string" then
-    error(format("errors.new: msg must be a string, got %s", type(msg)), 2)
+    error(format("errors.%s: msg must be a string, got %s", fn, type(msg)), level + 1)
   end
   return setmetatable({ kind = kind, msg = msg, exit = M.EXIT[kind] }, Error)
 end
 
+--- A new error object of kind with message msg (a string).
+function M.new(kind, msg)
+  local e = make(kind, msg, "new", 2)  -- not a tail call: the caller's frame stays
+  return e
+end
+
 --- Raise an error of kind (never returns).
 function M.raise(kind, msg)
-  error(M.new(kind, msg), 0)
+  error(make(kind, msg, "raise", 2), 0)
 end
 
 --- Raise a usage error: "mcpi: MSG", exit 2.
-function M.usage(msg) error(M.new("usage", msg), 0) end
+function M.usage(msg) error(make("usage", msg, "usage", 2), 0) end
 
 --- Raise a data error: "mcpi: MSG", exit 1, no traceback.
-function M.data(msg) error(M.new("data", msg), 0) end
+function M.data(msg) error(make("data", msg, "data", 2), 0) end
 
 --- Raise an experiment error without traceback: "mcpi: MSG", exit 1.
-function M.experiment(msg) error(M.new("experiment", msg), 0) end
+function M.experiment(msg) error(make("experiment", msg, "experiment", 2), 0) end
 
 --- Raise the interruption: "mcpi: interrupted", exit 130. It also tells the
 -- signal handler the interruption has been delivered, so a critical section
@@ -52,7 +58,7 @@ function M.experiment(msg) error(M.new("experiment", msg), 0) end
 function M.interrupted()
   local ok, C = pcall(require, "mcpi.capi")
   if ok then C.mcpi_signal_delivered() end
-  error(M.new("interrupted", "interrupted"), 0)
+  error(make("interrupted", "interrupted", "interrupted", 2), 0)
 end
 
 --- The kind of error value e (read raw, so a user's table with metamethods

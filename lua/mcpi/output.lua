@@ -101,6 +101,12 @@ end
 function M.table(summary, opts)
   opts = opts or {}
   if type(summary) ~= "table" then error(format("summary must be a list of rows, got %s", type(summary)), 2) end
+  if type(opts) ~= "table" then error(format("opts must be a table, got %s", type(opts)), 2) end
+  for i, s in ipairs(summary) do
+    if type(s) ~= "table" or type(s.kernel) ~= "string" then
+      error(format("summary[%d] must be a summary row with a kernel name", i), 2)
+    end
+  end
   if #summary == 0 then return "(no results)\n" end
   local base = opts.baseline or summary[1].kernel
   local base_t = {}
@@ -193,6 +199,12 @@ end
 -- for a missing field.
 function M.csv(rows, order)
   if type(rows) ~= "table" then error(format("rows must be a list of tables, got %s", type(rows)), 2) end
+  if order ~= nil and type(order) ~= "table" then
+    error(format("order must be a list of field names, got %s", type(order)), 2)
+  end
+  for i, r in ipairs(rows) do
+    if type(r) ~= "table" then error(format("rows[%d] must be a table, got %s", i, type(r)), 2) end
+  end
   local cols, seen = {}, {}
   for _, k in ipairs(order or {}) do
     for _, r in ipairs(rows) do

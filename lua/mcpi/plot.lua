@@ -771,6 +771,11 @@ end
 function M.save(charts, dir)
   util.check(charts, "table", "plot.save: charts")
   util.check(dir, "string", "plot.save: dir")
+  for i, c in ipairs(charts) do
+    if type(c) ~= "table" or type(c.name) ~= "string" or type(c.svg) ~= "string" then
+      error(format("plot.save: charts[%d] must be a chart {name, svg} (from plot.charts)", i), 2)
+    end
+  end
   local ok, err = M.mkdir(dir)
   if not ok then return nil, err end
   local paths = {}

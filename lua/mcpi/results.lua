@@ -35,6 +35,9 @@ local function by_kernel(rows)
   return by, order
 end
 
+-- v if it is a number other than NaN (a fit read from a file may lack any field).
+local function num(v) return type(v) == "number" and v == v and v or nil end
+
 --- results:summary() -- a short text: per kernel, points, best throughput, fits.
 SummaryList.__call = function(list, res)
   local by, order = by_kernel(list)
@@ -53,9 +56,9 @@ SummaryList.__call = function(list, res)
     lines[#lines + 1] = format("%s: %d points, N %s..%s; best %s at N=%s%s%s%s", k, #by[k],
       output.count(nmin), output.count(nmax),
       best and output.rate(best.samples_per_s_median) or "-", best and output.count(best.n) or "-",
-      fa and fa.c == fa.c and format("; time = %s + %.4g ns * N", output.time(fa.t0), fa.c * 1e9) or "",
-      ft and ft.b == ft.b and format("; time ~ N^%.3f (r2 %.3f)", ft.b, ft.r2) or "",
-      fe and fe.b == fe.b and format("; error ~ N^%.3f (r2 %.3f)", fe.b, fe.r2) or "")
+      fa and num(fa.c) and format("; time = %s + %.4g ns * N", output.time(fa.t0), fa.c * 1e9) or "",
+      ft and num(ft.b) and format("; time ~ N^%.3f (r2 %.3f)", ft.b, num(ft.r2) or 0 / 0) or "",
+      fe and num(fe.b) and format("; error ~ N^%.3f (r2 %.3f)", fe.b, num(fe.r2) or 0 / 0) or "")
   end
   return concat(lines, "\n") .. (#lines > 0 and "\n" or "")
 end
@@ -170,6 +173,8 @@ local ROW_TYPES = { number = true, string = true, boolean = true, cdata = true }
 -- Every scalar metric of the record (a user decorator's too), plus the
 -- list of trace abort reasons.
 function M.rep_row(rec, rep)
+  if type(rec) ~= "table" then util.blame(format("rep_row: rec must be a record (table), got %s", type(rec))) end
+  if type(rep) ~= "number" then util.blame(format("rep_row: rep must be a number, got %s", type(rep))) end
   local r = {}
   for k, v in pairs(rec) do
     if type(k) == "string" and ROW_TYPES[type(v)] then r[k] = v end
@@ -181,6 +186,13 @@ end
 
 --- Summary row of a point from its rep rows (sets their outlier flags).
 function M.summary_row(reps, first, opts)
+  if type(reps) ~= "table" or type(reps[1]) ~= "table" then
+    util.blame(format("summary_row: reps must be a non-empty list of rep rows, got %s", type(reps)))
+  end
+  if first ~= nil and type(first) ~= "table" then
+    util.blame(format("summary_row: first must be a record or nil, got %s", type(first)))
+  end
+  if type(opts) ~= "table" then util.blame(format("summary_row: opts must be a table, got %s", type(opts))) end
   local r1 = reps[1]
   local s = stats.summarize(reps, { n = r1.n, seed = opts.seed, resamples = opts.resamples })
   s.row, s.kernel, s.stream, s.n, s.threads, s.seed = "summary", r1.kernel, r1.stream, r1.n, r1.threads, r1.seed
@@ -202,6 +214,14 @@ end
 -- 10..10^9 the fixed cost bends the power law's b below 1; c is the figure
 -- to compare with ns/sample.
 function M.fits(summary)
+  if type(summary) ~= "table" then
+    util.blame(format("fits: summary must be a list of summary rows, got %s", type(summary)))
+  end
+  for i, s in ipairs(summary) do
+    if type(s) ~= "table" or type(s.n) ~= "number" then
+      util.blame(format("fits: summary[%d] must be a summary row with a number n", i))
+    end
+  end
   local by, order = by_kernel(summary)
   local fits = {}
   for _, k in ipairs(order) do

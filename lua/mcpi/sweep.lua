@@ -51,7 +51,7 @@ function M.logspace(a, b, step)
   step = step or 1
   for _, v in ipairs{ { a, "a" }, { b, "b" }, { step, "step" } } do
     if type(v[1]) ~= "number" or v[1] ~= v[1] or v[1] == huge or v[1] == -huge then
-      error(format("logspace: %s must be a finite number, got %s", v[2], tostring(v[1])), 2)
+      error(format("logspace: %s must be a finite number, got %s", v[2], util.show(v[1])), 2)
     end
   end
   if step <= 0 then error(format("logspace: step must be > 0, got %s", util.fmtnum(step)), 2) end

@@ -38,7 +38,11 @@ end
 -- (and every byte >= 0x80 unless the string is valid UTF-8) escaped as \xNN,
 -- cut to about max bytes (default 60) so garbage cannot flood the terminal.
 function M.quote_arg(s, max)
+  if type(s) ~= "string" and type(s) ~= "number" then s = "(" .. type(s) .. ")" end
   s = tostring(s)
+  if max ~= nil and (type(max) ~= "number" or not (max >= 1 and max < math.huge)) then
+    M.blame(format("quote_arg: max must be a number >= 1, got %s", type(max)))
+  end
   max = max or 60
   local cut = ""
   if #s > max then
@@ -56,9 +60,20 @@ function M.quote_arg(s, max)
   return "'" .. s .. "'" .. cut
 end
 
+--- A value for an error message, never raising and always one line: a number
+-- as fmtnum, a string quoted and cut (quote_arg), anything else its type.
+function M.show(v)
+  if type(v) == "number" then return M.fmtnum(v) end
+  if type(v) == "string" then return M.quote_arg(v) end
+  return type(v)
+end
+
 --- Edit distance between two strings (insertions, deletions, substitutions
 -- and transpositions of neighbours each cost 1), for "did you mean".
 function M.distance(a, b)
+  if type(a) ~= "string" or type(b) ~= "string" then
+    M.blame(format("distance: a and b must be strings, got %s and %s", type(a), type(b)))
+  end
   local la, lb = #a, #b
   local d = {}
   for i = 0, la do d[i] = { [0] = i } end
@@ -129,6 +144,7 @@ end
 -- (a measured function of the user's that returned nil, found by a decorator
 -- three calls down), where error(msg, 2) would point into mcpi's own files.
 function M.blame(msg)
+  if type(msg) ~= "string" then error(format("blame: msg must be a string, got %s", type(msg)), 2) end
   local level = 2
   while true do
     local info = getinfo(level, "S")
@@ -163,6 +179,10 @@ local TWO53 = 2 ^ 53
 --- Convert a count or seed to uint64_t: a non-negative integer number, a
 -- uint64_t/int64_t cdata, or a string of decimal digits. Returns nil, err on bad input.
 function M.to_u64(v, what, max)
+  if what ~= nil and type(what) ~= "string" then M.blame(format("to_u64: what must be a string, got %s", type(what))) end
+  if max ~= nil and not (type(max) == "number" and max >= 0 and max < 2 ^ 64) then
+    M.blame(format("to_u64: max must be a number in 0..2^64, got %s", type(max)))
+  end
   what = what or "value"
   local t = type(v)
   local u
@@ -198,6 +218,9 @@ end
 
 --- Decimal digits of a uint64_t cdata (no ULL suffix).
 function M.u64str(u)
+  if type(u) ~= "number" and type(u) ~= "cdata" then
+    M.blame(format("u64str: u must be a number or uint64_t, got %s", type(u)))
+  end
   return (tostring(U64(u)):gsub("U?LL$", ""))
 end
 

@@ -32,11 +32,11 @@ local KINDS = { [0] = "missing", "regular", "directory", "character device", "fi
 
 local function path_arg(fn, path)
   if type(path) ~= "string" or path == "" then
-    error(format("writer.%s: path must be a non-empty file name, got %s", fn,
-      type(path) == "string" and "''" or type(path)), 3)
+    util.blame(format("writer.%s: path must be a non-empty file name, got %s", fn,
+      type(path) == "string" and "''" or type(path)))
   end
   if path:find("\0", 1, true) then
-    error(format("writer.%s: path must not contain a NUL byte: %s", fn, util.quote_arg(path)), 3)
+    util.blame(format("writer.%s: path must not contain a NUL byte: %s", fn, util.quote_arg(path)))
   end
 end
 
@@ -58,7 +58,7 @@ end
 function M.write_file(path, text)
   path_arg("write_file", path)
   if type(text) ~= "string" then
-    error(format("writer.write_file: text must be a string, got %s", type(text)), 2)
+    util.blame(format("writer.write_file: text must be a string, got %s", type(text)))
   end
   local buf = ffi.new("char[?]", ERRLEN)
   if C.mcpi_fs_write(path, text, #text, buf, ERRLEN) ~= 0 then return nil, cannot(path, buf) end
