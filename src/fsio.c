@@ -74,14 +74,6 @@ static const char *refusal(int kind)
   }
 }
 
-/* A path under /dev/fd, /proc/self/fd or /dev/std* names an open descriptor:
-** written through even when it is a regular file (the shell's `> file`). */
-static int is_fd_path(const char *path)
-{
-  return strncmp(path, "/dev/fd/", 8) == 0 || strncmp(path, "/proc/self/fd/", 14) == 0 ||
-         strcmp(path, "/dev/stdout") == 0 || strcmp(path, "/dev/stderr") == 0;
-}
-
 static int write_all(int fd, const char *data, size_t len, char *err, size_t n)
 {
   while (len > 0) {
@@ -94,6 +86,34 @@ static int write_all(int fd, const char *data, size_t len, char *err, size_t n)
     len -= (size_t)w;
   }
   return 0;
+}
+
+/* The descriptor a path under /dev/fd, /proc/self/fd or /dev/std* names, or
+** -1. Such a path is written through that very descriptor (at its offset,
+** after stdio's buffer), even when it is a regular file (the shell's `> f`):
+** opening it anew would write from offset 0 over what stdout already wrote. */
+static int fd_of_path(const char *path)
+{
+  const char *num = NULL;
+  if (strcmp(path, "/dev/stdout") == 0) return 1;
+  if (strcmp(path, "/dev/stderr") == 0) return 2;
+  if (strncmp(path, "/dev/fd/", 8) == 0) num = path + 8;
+  else if (strncmp(path, "/proc/self/fd/", 14) == 0) num = path + 14;
+  if (num == NULL || *num < '0' || *num > '9') return -1;
+  char *end;
+  long fd = strtol(num, &end, 10);
+  return *end == '\0' && fd >= 0 && fd < 1 << 20 ? (int)fd : -1;
+}
+
+static int is_fd_path(const char *path)
+{
+  return fd_of_path(path) >= 0;
+}
+
+static int write_fd(int fd, const char *data, size_t len, char *err, size_t n)
+{
+  fflush(fd == 1 ? stdout : fd == 2 ? stderr : NULL);
+  return write_all(fd, data, len, err, n);
 }
 
 static int write_through(const char *path, int flags, const char *data, size_t len,
@@ -142,9 +162,8 @@ int mcpi_fs_write(const char *path, const char *data, size_t len, char *err, siz
   if (kind < 0) return syserr(err, errlen, -kind);
   const char *why = refusal(kind);
   if (why) return seterr(err, errlen, "%s", why);
+  if (is_fd_path(path)) return write_fd(fd_of_path(path), data, len, err, errlen);
   if (kind == K_CHR || kind == K_FIFO) return write_through(path, 0, data, len, err, errlen);
-  if (kind == K_REGULAR && is_fd_path(path))
-    return write_through(path, O_APPEND, data, len, err, errlen);
   struct stat st;
   if (kind == K_REGULAR && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
     char real[PATH_MAX];

@@ -20,7 +20,9 @@ M.BYTECODE = "cannot load LuaJIT bytecode: mcpi runs Lua source only (bytecode i
 local function loader(chunk, name, env)
   if type(chunk) == "string" and chunk:byte(1) == 27 then return nil, M.BYTECODE end
   local fn, err = raw_load(chunk, name, "t", env)
-  if not fn and type(err) == "string" and err:find("binary", 1, true) then return nil, M.BYTECODE end
+  if not fn and type(err) == "string" and (err:find("binary", 1, true) or err:find("wrong mode", 1, true)) then
+    return nil, M.BYTECODE
+  end
   return fn, err
 end
 
@@ -35,7 +37,7 @@ loadstring = load
 
 function loadfile(path, mode, env)
   local fn, err = raw_loadfile(path, "t", env)
-  if not fn and type(err) == "string" and err:find("binary", 1, true) then
+  if not fn and type(err) == "string" and (err:find("binary", 1, true) or err:find("wrong mode", 1, true)) then
     return nil, (path or "stdin") .. ": " .. M.BYTECODE
   end
   return fn, err
