@@ -7,15 +7,20 @@
 local MCPI, seconds, seed = arg[1], tonumber(arg[2] or 10), tonumber(arg[3] or 1)
 math.randomseed(seed)
 local random = math.random
+local cwd = io.popen("pwd"):read("*l")
 local tmp = os.tmpname() .. ".d"
 os.execute("mkdir -p '" .. tmp .. "/dir' && : > '" .. tmp .. "/file' && ln -s file '" .. tmp .. "/link'")
-local cwd = io.popen("pwd"):read("*l")
 
 local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 local function pick(t) return t[random(#t)] end
 
-local DATA = { "tests/data/plot_known.json", "tests/data/plot_missing.json", "tests/data/plot_nan.json",
-  "tests/data/plot_notjson.json", "tests/data/plot_badschema.json", "tests/data/plot_norows.json" }
+-- copies in the scratch directory: plot and report write beside their input
+local DATA = {}
+for _, f in ipairs{ "plot_known.json", "plot_missing.json", "plot_nan.json", "plot_notjson.json",
+    "plot_badschema.json", "plot_norows.json" } do
+  os.execute(string.format("cp %s/tests/data/%s %s/%s", cwd, f, tmp, f))
+  DATA[#DATA + 1] = f
+end
 local VALUES = { "1", "0", "-1", "1e6", "2^20", "nan", "inf", "-inf", "1e400", "0x10", "", " ",
   "1:3", "nan:1", "0:1:1e-300", "1:2:0.5", "15:15:1e-300", "a\nb", ("9"):rep(400), ("x"):rep(3000),
   "c.scalar", "c.smid", "lua.jit", "'quoted'", "\27LJ", "%s%d", "--", "-", "=",
@@ -32,7 +37,7 @@ local function command_line()
   local argv = {}
   for _, a in ipairs(pick(HEADS)) do argv[#argv + 1] = a end
   local head = argv[1]
-  if head == "plot" or head == "report" then argv[#argv + 1] = cwd .. "/" .. pick(DATA) end
+  if head == "plot" or head == "report" then argv[#argv + 1] = tmp .. "/" .. pick(DATA) end
   for _ = 1, random(0, 4) do
     if random(2) == 1 then argv[#argv + 1] = pick(OPTS) end
     argv[#argv + 1] = pick(VALUES)
