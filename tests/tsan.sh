@@ -19,7 +19,7 @@ out=$("$MCPI" -e '
   print("agree")' 2>&1)
 [ "$out" = agree ] && ok || bad "c.threads agreement: $out"
 for t in 2 4; do
-    "$MCPI" -e "mcpi.kernels.get('c.threads').fn(1e13, 1, $t)" >/dev/null 2>&1 &
+    timeout -s KILL 60 "$MCPI" -e "mcpi.kernels.get('c.threads').fn(1e13, 1, $t)" >/dev/null 2>&1 &
     pid=$!
     sleep 1
     kill -INT "$pid"
