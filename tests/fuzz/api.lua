@@ -199,7 +199,8 @@ local function file_one()
   local uok, uerr = limited(use, res)
   if not uok then
     failed("a method failed on a loaded object", uerr)
-    local keep = io.open(cwd .. "/fuzz-failed-" .. failures .. "." .. path:match("[^.]+$"), "wb")
+    os.execute("mkdir -p '" .. cwd .. "/results/fuzz'")  -- results/ is ignored by git
+    local keep = io.open(cwd .. "/results/fuzz/failed-" .. seed .. "-" .. failures .. "." .. path:match("[^.]+$"), "wb")
     if keep then keep:write(text); keep:close() end
   end
 end

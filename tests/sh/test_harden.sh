@@ -101,7 +101,7 @@ case "$rc$err" in 0*|1*) pass ;; *) fail "11.10 samples_per_s 5e-324: exit $rc" 
 case "$err" in *traceback*) fail "11.10 5e-324 traceback" ;; *) pass ;; esac
 run "$MCPI" -e 'local r, e = mcpi.load(arg[1]); print(r and "loaded" or e)' "$tmp/bad.jsonl"
 expect_rc 0 "11.10 mcpi.load does not raise"
-printf '{"schema":"mcpi/1","results":[{"row":"summary","kernel":5,"n":10,"seconds_median":1},{"row":"summary","kernel":"k.a","n":10,"seconds_median":"x"}],"fits":[{"kernel":"k.a","metric":true}]}' >"$tmp/types.json"
+printf '{"schema":"mcpi/1","results":[{"row":"summary","kernel":5,"n":10,"seconds_median":1},{"row":"summary","kernel":"k.a","n":10,"seconds_median":"x"}],"fits":[{"kernel":"k.a","metric":true},{"kernel":"k.a","metric":"abs_err","b":-0.5}]}' >"$tmp/types.json"
 run "$MCPI" -e 'local r = assert(mcpi.load(arg[1])); io.write(r:table(), r:summary())' "$tmp/types.json"
 expect_rc 0 "11.11 methods work on what load accepted"
 cp "$tmp/r.jsonl" "$tmp/torn.jsonl"
