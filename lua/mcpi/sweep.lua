@@ -571,6 +571,39 @@ local function partial_summaries(state, s)
   end
 end
 
+-- The bookkeeping after the measuring: partial summaries after an
+-- interruption, the results object, the JSON and CSV, the journal closed
+-- last (its lock keeps a second sweep off these files until then).
+local function finish(state, s, context, interrupted)
+  if interrupted then partial_summaries(state, s) end
+  local plan = state.plan
+  if plan then
+    for _, p in ipairs(plan.skipped) do
+      state.notes[#state.notes + 1] = format("skipped %s at N=%s: %s", p.kernel, output.count(p.n), p.skip)
+    end
+  end
+  local res = new_results{
+    schema = "mcpi/1", context = context, rows = state.rows, summary = state.summary,
+    fits = M.fits(state.summary), notes = state.notes, plan = plan, baseline = s.baseline,
+    interrupted = interrupted or nil, spec = s, failures = state.failures,
+  }
+  M.last = res
+  res.errors = {}
+  if state.lines_err then res.errors[#res.errors + 1] = state.lines_err end
+  if s.json then
+    local wok, werr = res:save(s.json)
+    if not wok then res.errors[#res.errors + 1] = werr end
+  end
+  if s.csv then
+    local wok, werr = res:csv(s.csv)
+    if not wok then res.errors[#res.errors + 1] = werr end
+  end
+  -- closed last: its lock keeps a second sweep off these files until now
+  local cok, cerr = state.journal:close()
+  if not cok and cerr ~= state.lines_err then res.errors[#res.errors + 1] = cerr end
+  return res
+end
+
 --- Run a sweep. spec: kernels (list of names), n (number or list), and
 -- optional reps (fixed; default adaptive between min_reps 3 and max_reps 30),
 -- warmup (1), seed (1), threads, budget (seconds; points that do not fit are
@@ -620,36 +653,7 @@ function M.run(spec)
   local interrupted = not ok and is_interrupt(berr)
   progress_clear(state)
 
-  local function finish()
-    if interrupted then partial_summaries(state, s) end
-    local plan = state.plan
-    if plan then
-      for _, p in ipairs(plan.skipped) do
-        state.notes[#state.notes + 1] = format("skipped %s at N=%s: %s", p.kernel, output.count(p.n), p.skip)
-      end
-    end
-    local res = new_results{
-      schema = "mcpi/1", context = context, rows = state.rows, summary = state.summary,
-      fits = M.fits(state.summary), notes = state.notes, plan = plan, baseline = s.baseline,
-      interrupted = interrupted or nil, spec = s, failures = state.failures,
-    }
-    M.last = res
-    res.errors = {}
-    if state.lines_err then res.errors[#res.errors + 1] = state.lines_err end
-    if s.json then
-      local wok, werr = res:save(s.json)
-      if not wok then res.errors[#res.errors + 1] = werr end
-    end
-    if s.csv then
-      local wok, werr = res:csv(s.csv)
-      if not wok then res.errors[#res.errors + 1] = werr end
-    end
-    -- closed last: its lock keeps a second sweep off these files until now
-    local cok, cerr = state.journal:close()
-    if not cok and cerr ~= state.lines_err then res.errors[#res.errors + 1] = cerr end
-    return res
-  end
-  local fok, res = pcall(finish)
+  local fok, res = pcall(finish, state, s, context, interrupted)
   if C.mcpi_signal_pending() == 1 then
     interrupted = true
     C.mcpi_signal_delivered()
