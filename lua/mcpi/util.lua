@@ -68,11 +68,17 @@ function M.show(v)
   return type(v)
 end
 
---- Edit distance between two strings (insertions, deletions, substitutions
--- and transpositions of neighbours each cost 1), for "did you mean".
+--- Edit distance between two strings of at most 1000 bytes (insertions,
+-- deletions, substitutions and transpositions of neighbours each cost 1),
+-- for "did you mean".
 function M.distance(a, b)
   if type(a) ~= "string" or type(b) ~= "string" then
     M.blame(format("distance: a and b must be strings, got %s and %s", type(a), type(b)))
+  end
+  -- quadratic in time and memory: a typo finder, not a diff (suggest() skips
+  -- names over 200 bytes before it gets here)
+  if #a > 1000 or #b > 1000 then
+    M.blame(format("distance: strings of at most 1000 bytes, got %d and %d", #a, #b))
   end
   local la, lb = #a, #b
   local d = {}
