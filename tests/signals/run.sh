@@ -7,10 +7,12 @@
 # is there exactly once and is the same as in r.json, r.json is complete or
 # absent, no temporary file is left, and the exit status is 130 for SIGINT.
 # Prints "signals: N trials, N failures"; exits 1 on any failure.
+# CHECKER=BINARY runs check.lua with another mcpi (to judge an older build).
 MCPI=${1:-./mcpi}
 SECS=${2:-20}
 SEED=${3:-1}
 case "$MCPI" in /*) ;; *) MCPI="$(pwd)/$MCPI" ;; esac
+CHECKER=${CHECKER:-$MCPI}
 cd "$(dirname "$0")/../.." || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -34,7 +36,7 @@ while [ $(( $(date +%s) - start )) -lt "$SECS" ]; do
     kill -s "$sig" "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     rc=$?
-    res=$("$MCPI" script tests/signals/check.lua "$d" "$sig" "$rc" 2>&1)
+    res=$("$CHECKER" script tests/signals/check.lua "$d" "$sig" "$rc" 2>&1)
     if [ "$res" != ok ]; then
         failures=$((failures + 1))
         printf 'FAIL signals: trial %d, SIG%s after %d ms (exit %s):\n%s\n' "$trials" "$sig" "$delay" "$rc" "$res"
