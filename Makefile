@@ -6,6 +6,11 @@
 #   make asan       build ./mcpi-asan (AddressSanitizer + UBSan) and run the suite on
 #                   it; any sanitizer report fails the target
 #   make peers      install the Python peers (PEERS=...) into vendor/venv
+#   make tsan       build ./mcpi-tsan (ThreadSanitizer) and run the threaded kernels on
+#                   it, with a SIGINT during c.threads; any report fails the target
+#   make fuzz       fuzz the Lua API, results files, command lines and the REPL
+#                   (FUZZ_SECONDS per part, FUZZ_SEED), then the signal suite
+#                   (random SIGINT/TERM/HUP/KILL during sweeps)
 #   make bench      benchmarks (tests/bench/); JSON into results/bench/
 #   make install    copy mcpi to $(DESTDIR)$(PREFIX)/bin
 #   make clean      remove build outputs (vendor/root stays; `make distclean` too)
@@ -36,6 +41,8 @@ PYTHON  ?= python3
 MPICC   ?= mpicc
 NVCC    ?= $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
 NVFLAGS ?= -O3 -gencode arch=compute_75,code=[sm_75,compute_75] -gencode arch=compute_90,code=sm_90
+FUZZ_SECONDS ?= 20
+FUZZ_SEED ?= 1
 
 VERSION := 0.1.0
 
@@ -146,7 +153,7 @@ ifeq ($(V),1)
   Q :=
 endif
 
-.PHONY: all deps peers dl run test asan bench install clean distclean
+.PHONY: all deps peers dl run test asan tsan fuzz bench install clean distclean
 all: $(BIN) dl
 
 deps: $(DEPS_STAMP)
@@ -256,6 +263,25 @@ asan:
 	    echo "asan: sanitizer reports in $(ASAN_REPORTS):"; cat $(ASAN_REPORTS)/*; exit 1; fi; \
 	  exit $$rc
 
+# ThreadSanitizer: the host, the kernels and their threads are instrumented
+# (LuaJIT is not). tests/sh/tsan.sh runs c.threads at several thread counts
+# and sends SIGINT during a long c.threads call.
+TSAN_REPORTS = $(CURDIR)/obj-tsan/reports
+tsan:
+	$(Q)$(MAKE) --no-print-directory OBJ=obj-tsan BIN=mcpi-tsan CFLAGS="-O1 -g" \
+	  XCFLAGS="-fsanitize=thread -fno-omit-frame-pointer" XLDFLAGS="-fsanitize=thread" mcpi-tsan
+	$(Q)rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
+	$(Q)TSAN_OPTIONS="log_path=$(TSAN_REPORTS)/report:exitcode=86:halt_on_error=0" \
+	  sh tests/tsan.sh ./mcpi-tsan; rc=$$?; \
+	  if [ -n "$$(ls $(TSAN_REPORTS))" ]; then \
+	    echo "tsan: reports in $(TSAN_REPORTS):"; cat $(TSAN_REPORTS)/*; exit 1; fi; \
+	  exit $$rc
+
+fuzz: $(BIN)
+	$(Q)./$(BIN) script tests/fuzz/api.lua $(FUZZ_SECONDS) $(FUZZ_SEED)
+	$(Q)./$(BIN) script tests/fuzz/cli.lua $(CURDIR)/$(BIN) $(FUZZ_SECONDS) $(FUZZ_SEED)
+	$(Q)sh tests/signals/run.sh ./$(BIN) $(FUZZ_SECONDS) $(FUZZ_SEED)
+
 bench: $(BIN)
 	$(Q)sh vendor/fetch.sh $(FETCH_TOOLS)
 	$(Q)$(MAKE) --no-print-directory dl
@@ -266,7 +292,7 @@ install: $(BIN)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mcpi
 
 clean:
-	rm -rf obj obj-asan obj-sys mcpi mcpi-asan mcpi-sys $(filter-out obj,$(OBJ)) $(filter-out mcpi,$(BIN))
+	rm -rf obj obj-asan obj-tsan obj-sys mcpi mcpi-asan mcpi-tsan mcpi-sys $(filter-out obj,$(OBJ)) $(filter-out mcpi,$(BIN))
 
 distclean: clean
 	rm -rf vendor/root vendor/debs vendor/venv

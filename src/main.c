@@ -6,10 +6,14 @@
 ** in Lua (lua/mcpi/cli.lua); the host only builds the state, wires the
 ** embedded modules and maps the outcome to an exit code:
 **   0 success, 1 error in the experiment, 2 usage error, 130 interrupted.
-** A Lua error object that is a table whose field `exit` is an integer in
-** 0..255 (with an optional string `msg`) exits with that code and no
-** traceback: that is how the library reports usage errors and interruptions.
+** An error object that is a table with a string field `kind` (read raw: no
+** metamethod of a user's table ever runs outside a protected call) is one of
+** mcpi.errors': "usage" exits 2, "data" and "experiment" exit 1, "interrupted"
+** exits 128 + the signal (130 for SIGINT); its string `msg` is printed on one
+** line (control characters escaped) with no traceback. The host never reads an
+** error's text to decide anything.
 */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,13 +35,14 @@ static const char *progname = "mcpi";
 ** usage error rather than a silent fallback to the embedded copy, which would
 ** make a developer chase edits that never load. */
 static const char boot_lua[] =
+  "require('mcpi.guard')\n"  /* source-only loading etc., before anything else */
   "local dir = os.getenv('MCPI_LUA_PATH')\n"
   "if dir and dir ~= '' then\n"
   "  local probe = io.open(dir .. '/.', 'r')\n"
   "  if not probe then\n"
-  "    error(setmetatable({ exit = 2, msg = \"MCPI_LUA_PATH='\" .. dir ..\n"
+  "    error({ kind = 'usage', msg = \"MCPI_LUA_PATH='\" .. dir ..\n"
   "      \"' is not a readable directory (set it to the lua/ folder of a \" ..\n"
-  "      \"checkout, or unset it to use the embedded library)\" }, {}), 0)\n"
+  "      \"checkout, or unset it to use the embedded library)\" }, 0)\n"
   "  end\n"
   "  probe:close()\n"
   "  local loaders = package.loaders\n"
@@ -48,7 +53,7 @@ static const char boot_lua[] =
   "      local fh = io.open(f, 'r')\n"
   "      if fh then\n"
   "        fh:close()\n"
-  "        local fn, err = loadfile(f)\n"
+  "        local fn, err = loadfile(f, 't')\n"
   "        if not fn then error(err, 0) end\n"
   "        return fn\n"
   "      end\n"
@@ -64,19 +69,45 @@ static void message(const char *msg)
   fflush(stderr);
 }
 
-/* The exit code an error object at idx asks for, or -1 if it is not an
-** exit object ({exit = 0..255, msg = ...}). */
+/* The raw string field `name` of the table at idx, or NULL (no metamethods). */
+static const char *raw_string(lua_State *L, int idx, const char *name)
+{
+  const char *v = NULL;
+  if (!lua_istable(L, idx)) return NULL;
+  lua_pushstring(L, name);
+  lua_rawget(L, idx < 0 && idx > LUA_REGISTRYINDEX ? idx - 1 : idx);
+  if (lua_type(L, -1) == LUA_TSTRING) v = lua_tostring(L, -1);
+  lua_pop(L, 1);  /* the string stays alive: the table holds it */
+  return v;
+}
+
+/* The exit code the mcpi.errors object at idx stands for, or -1 if it is not
+** one (see the top of this file). */
 static int exit_request(lua_State *L, int idx)
 {
-  int code = -1;
-  if (!lua_istable(L, idx)) return -1;
-  lua_getfield(L, idx, "exit");
-  if (lua_type(L, -1) == LUA_TNUMBER) {
-    lua_Number n = lua_tonumber(L, -1);
-    if (n >= 0 && n <= 255 && n == (lua_Number)(int)n) code = (int)n;
+  const char *kind = raw_string(L, idx, "kind");
+  if (kind == NULL) return -1;
+  if (strcmp(kind, "usage") == 0) return 2;
+  if (strcmp(kind, "data") == 0 || strcmp(kind, "experiment") == 0) return 1;
+  if (strcmp(kind, "interrupted") == 0) {
+    int sig = mcpi_signal_number();
+    return 128 + (sig > 0 && sig < 64 ? sig : 2);
   }
-  lua_pop(L, 1);
-  return code;
+  return -1;
+}
+
+/* Print msg on one line: control characters (a newline in a file name) are
+** escaped, so one error is always one line. */
+static void message_line(const char *msg)
+{
+  fprintf(stderr, "%s: ", progname);
+  for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+    if (*p == '\n') fputs("\\n", stderr);
+    else if (*p < 0x20 || *p == 0x7f) fprintf(stderr, "\\x%02X", *p);
+    else fputc(*p, stderr);
+  }
+  fputc('\n', stderr);
+  fflush(stderr);
 }
 
 static int call_tostring(lua_State *L)
@@ -212,19 +243,10 @@ int host_docall(lua_State *L, int narg, int nres)
   return status;
 }
 
-/* 1 if the error on top is the interpreter stopped by SIGINT. */
-static int interrupted(lua_State *L)
-{
-  if (!mcpi_signal_pending()) return 0;
-  const char *msg = lua_tostring(L, -1);
-  return msg != NULL && strstr(msg, "interrupted") != NULL;
-}
-
 int host_error_code(lua_State *L)
 {
   int code = exit_request(L, -1);
-  if (code >= 0) return code;
-  return interrupted(L) ? 130 : 1;
+  return code >= 0 ? code : 1;
 }
 
 void host_report(lua_State *L, int status)
@@ -238,13 +260,8 @@ void host_report(lua_State *L, int status)
     return;
   }
   if (exit_request(L, -1) >= 0) {
-    lua_getfield(L, -1, "msg");
-    if (lua_type(L, -1) == LUA_TSTRING) message(lua_tostring(L, -1));
-    lua_pop(L, 1);
-    return;
-  }
-  if (interrupted(L)) {
-    message("interrupted");
+    const char *msg = raw_string(L, -1, "msg");
+    message_line(msg ? msg : "(error without a message)");
     return;
   }
   if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
@@ -268,11 +285,29 @@ static int host_isatty(lua_State *L)
   return 1;
 }
 
+/* mcpi.host.stdout_check() -> true, or nil and why: flushes standard output
+** and reports a write that failed since it was opened (ferror), so os.exit
+** cannot exit 0 after output was lost. */
+static int host_stdout_check(lua_State *L)
+{
+  errno = 0;
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    int e = errno;
+    lua_pushnil(L);
+    lua_pushfstring(L, "error writing to standard output: %s",
+                    e ? strerror(e) : "a write failed");
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 static int host_index(lua_State *L)
 {
   static const luaL_Reg funcs[] = {
     { "repl", repl_run },
     { "isatty", host_isatty },
+    { "stdout_check", host_stdout_check },
     { NULL, NULL }
   };
   lua_newtable(L);
@@ -398,17 +433,28 @@ int main(int argc, char **argv)
     return EXIT_FAILURE;
   }
   int status = lua_cpcall(L, pmain, &s);
-  if (status != 0) {  /* only out of memory can get here */
-    host_report(L, status);
-    s.status = 1;
-  }
-  if (fflush(stdout) != 0 && s.status == 0) {
-    message("error writing to standard output");
+  if (status != 0) {
+    /* Only an error while reporting (out of memory) gets here: the object
+    ** is not inspected outside protection, only printed if it is a string. */
+    message(lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1)
+            : "error while reporting an error (out of memory?)");
     s.status = 1;
   }
   stop_kernels(L);
   tbL = NULL;
   handler_ref = LUA_NOREF;
   lua_close(L);
+  /* Output that could not be written is results lost: exit 1, not 0. */
+  errno = 0;
+  int bad = fflush(stdout) != 0 || ferror(stdout);
+  int e = errno;
+  if (fclose(stdout) != 0 && !bad) { bad = 1; e = errno; }
+  if (bad && s.status == 0) {
+    char buf[256];
+    snprintf(buf, sizeof(buf), "error writing to standard output: %s",
+             e ? strerror(e) : "a write failed");
+    message(buf);
+    s.status = 1;
+  }
   return s.status;
 }

@@ -110,10 +110,47 @@ MCPI_API void mcpi_clock_noop(void);
 
 /* -- Signals -------------------------------------------------------------- */
 
-/* 1 once SIGINT has arrived while Lua code ran; kernels poll it and stop
-** with MCPI_EINTR. */
+/* 1 once SIGINT, SIGTERM or SIGHUP has arrived while Lua code ran; kernels
+** poll it (from any thread) and stop with MCPI_EINTR. */
 MCPI_API int mcpi_signal_pending(void);
+/* The signal that arrived (SIGINT = 2, ...), 0 if none. */
+MCPI_API int mcpi_signal_number(void);
 MCPI_API void mcpi_signal_clear(void);
+/* Critical sections: between defer(1) and defer(0) (nestable) a signal only
+** sets the flag; the interruption is raised when the outermost one ends. */
+MCPI_API void mcpi_signal_defer(int on);
+/* The interruption has been raised in Lua: raise it no more. */
+MCPI_API void mcpi_signal_delivered(void);
+/* -- Files (fsio.c) --------------------------------------------------------- */
+/* What path is: 0 missing, 1 regular file, 2 directory, 3 character device,
+** 4 FIFO, 5 socket, 6 block device, 7 dangling symbolic link; -errno when it
+** cannot be examined. Symbolic links are followed (except a dangling one). */
+MCPI_API int mcpi_fs_kind(const char *path);
+/* Write len bytes to path: a regular (or missing) file is replaced atomically
+** (a temporary file in the same directory, written, flushed to disk, renamed
+** over path; it keeps an existing file's mode); a character device, FIFO or
+** socket is written through; a symbolic link is followed. Every write is
+** checked. Returns 0, or -1 with a reason in err (errlen bytes). */
+MCPI_API int mcpi_fs_write(const char *path, const char *data, size_t len,
+                           char *err, size_t errlen);
+/* Open path for appending (created 0644 when missing) and take an exclusive
+** advisory lock (flock) on it. Returns the descriptor, -1 with err set; -2
+** if another process holds the lock. */
+MCPI_API int mcpi_fs_append_open(const char *path, int truncate, char *err,
+                                 size_t errlen);
+/* Append len bytes with one write(2) loop; 0, or -1 with err. */
+MCPI_API int mcpi_fs_append(int fd, const char *data, size_t len, char *err,
+                            size_t errlen);
+/* Close (the lock goes with it); 0, or -1 with err. */
+MCPI_API int mcpi_fs_close(int fd, char *err, size_t errlen);
+/* Create directory path and its parents (mkdir -p); 0 or -1 with err. */
+MCPI_API int mcpi_fs_mkdir(const char *path, char *err, size_t errlen);
+/* 0 if a file could be written at path (kind as above: a regular or missing
+** file needs a writable directory, a device or FIFO write permission), -1
+** with err saying why not. */
+MCPI_API int mcpi_fs_check(const char *path, char *err, size_t errlen);
+/* strerror(code) for messages. */
+MCPI_API const char *mcpi_fs_strerror(int code);
 
 /* -- Paths (path.c) -------------------------------------------------------- */
 

@@ -85,18 +85,18 @@ static int compile(lua_State *L, const char *src, size_t len)
   lua_concat(L, 3);
   size_t rlen;
   const char *rsrc = lua_tolstring(L, -1, &rlen);
-  if (luaL_loadbuffer(L, rsrc, rlen, "=stdin") == 0) {
+  if (luaL_loadbufferx(L, rsrc, rlen, "=stdin", "t") == 0) {
     lua_remove(L, -2);
     return 0;
   }
   lua_pop(L, 2);
-  int status = luaL_loadbuffer(L, src, len, "=stdin");
+  int status = luaL_loadbufferx(L, src, len, "=stdin", "t");
   if (status == 0 || incomplete(L, status)) return status;
   lua_pushliteral(L, "return ");
   lua_pushlstring(L, src, len);
   lua_concat(L, 2);
   rsrc = lua_tolstring(L, -1, &rlen);
-  int rstatus = luaL_loadbuffer(L, rsrc, rlen, "=stdin");
+  int rstatus = luaL_loadbufferx(L, rsrc, rlen, "=stdin", "t");
   if (incomplete(L, rstatus)) {  /* keep the '<eof>' message */
     lua_remove(L, -2);
     lua_remove(L, -2);
@@ -142,7 +142,7 @@ static int load_statement(lua_State *L)
     }
     if (r == LINE_EOF) {  /* input ended inside a chunk: report it */
       src = lua_tolstring(L, -1, &len);
-      status = luaL_loadbuffer(L, src, len, "=stdin");
+      status = luaL_loadbufferx(L, src, len, "=stdin", "t");
       lua_remove(L, -2);
       return status;
     }
@@ -264,8 +264,8 @@ int repl_run(lua_State *L)
     if (status == LINE_INTR) {
       if (!interactive) {  /* a ^C while a pipe feeds us means stop */
         lua_createtable(L, 0, 2);
-        lua_pushinteger(L, 130);
-        lua_setfield(L, -2, "exit");
+        lua_pushliteral(L, "interrupted");
+        lua_setfield(L, -2, "kind");
         lua_pushliteral(L, "interrupted");
         lua_setfield(L, -2, "msg");
         return lua_error(L);

@@ -357,7 +357,10 @@ function Chart:finish()
 end
 
 -- Values > 0 (finite) go on a log axis; others are counted.
-local function positive(v) return v and v > 0 and v < huge end
+-- Plottable on a log axis: positive, and far enough from the ends of the
+-- doubles that padding the axis (v / 3, 10^(log v - pad)) stays positive and
+-- finite (a subnormal 5e-324 would underflow to 0).
+local function positive(v) return type(v) == "number" and v >= 1e-300 and v <= 1e300 end
 
 -- Bounds over a list of {x, y, lo, hi} pixel-free points.
 local function bounds(pts, field_lo, field_hi, acc)

@@ -95,7 +95,7 @@ end
 -- A compile error is the experiment's error (exit 1) but, as with lua, it is
 -- reported without a traceback into mcpi's own code.
 local function compile_error(err)
-  error({ exit = 1, msg = tostring(err) }, 0)
+  require("mcpi.errors").experiment(tostring(err))
 end
 
 --- The source text of a script file, or a usage error (exit 2) saying why it
@@ -374,7 +374,22 @@ local function jit_cmd(opt)
   end
 end
 
+-- Machine-code area sizes (KiB) LuaJIT honours: an area it cannot place
+-- within the +-2 GiB reach of its jumps makes it retry forever (sizemcode
+-- 1048576 hangs at the first trace on x86-64; 524288 was the largest seen to
+-- work), so larger values are refused here.
+M.MAX_SIZEMCODE = 262144
+
 local function jit_opt(opt)
+  for _, part in ipairs(split_commas(opt)) do
+    local v = part:match("^sizemcode=(.*)$")
+    local n = v and tonumber(v)
+    if n and not (n >= 1 and n <= M.MAX_SIZEMCODE) then
+      util.usage(format("bad -O option %s: sizemcode must be in 1..%d (KiB per machine-code area; "
+        .. "LuaJIT cannot place larger areas) (see 'mcpi help -O')", util.quote_arg("-O" .. opt),
+        M.MAX_SIZEMCODE))
+    end
+  end
   local ok, err = pcall(jit.opt.start, unpack(split_commas(opt)))
   if not ok then
     util.usage(format("bad -O option %s: %s (see 'mcpi help -O')", util.quote_arg("-O" .. opt),
@@ -451,6 +466,10 @@ function M.main(argv)
   if name == "-e" then
     local code = argv[i + 1]
     if code == nil then util.usage("-e needs an argument: mcpi -e 'CODE' [ARGS...]") end
+    if code:byte(1) == 27 then
+      util.usage("-e: the chunk is LuaJIT bytecode; mcpi runs Lua source only "
+        .. "(bytecode is not verified and could crash the host)")
+    end
     local fn, err = loadstring(code, "=(command line)")
     if not fn then compile_error(err) end
     return run_chunk(fn, set_script_globals(argv, i + 2, "-e"))

@@ -19,6 +19,16 @@ local request = measure.request
 
 local M = {}
 
+-- What a measured function returned must be a record; say so at the user's
+-- line, not "attempt to index local 'rec'" inside this file.
+local function record(rec, name)
+  if type(rec) ~= "table" then
+    util.blame(format("%s: the measured function returned %s, not a record (a table of metrics; "
+      .. "return the record your function built)", name, type(rec)))
+  end
+  return rec
+end
+
 -- decorate(fn_or_opts, opts) -> build(f, opts) applied now, or a decorator
 -- waiting for f when called with options only.
 local function decorator(name, build, check_opts)
@@ -33,25 +43,25 @@ local function decorator(name, build, check_opts)
   end
 end
 
-local function whole(v, what, lo, hi, level)
+local function whole(v, what, lo, hi)
   if type(v) ~= "number" or v ~= v or v % 1 ~= 0 or v < lo or v > hi then
-    error(format("%s must be a whole number in %s..%s, got %s", what, util.fmtnum(lo),
-      util.fmtnum(hi), type(v) == "number" and util.fmtnum(v) or type(v)), level + 1)
+    util.blame(format("%s must be a whole number in %s..%s, got %s", what, util.fmtnum(lo),
+      util.fmtnum(hi), type(v) == "number" and util.fmtnum(v) or type(v)))
   end
   return v
 end
 
-local function only(opts, allowed, name, level)
+local function only(opts, allowed, name)
   if type(opts) ~= "table" then
-    error(format("%s: options must be a table, got %s", name, type(opts)), level + 1)
+    util.blame(format("%s: options must be a table, got %s", name, type(opts)))
   end
   for k in pairs(opts) do
     if not allowed[k] then
       local names = {}
       for a in pairs(allowed) do names[#names + 1] = a end
       table.sort(names)
-      error(format("%s: unknown option '%s'%s", name, tostring(k),
-        util.did_you_mean(tostring(k), names, "options: " .. table.concat(names, ", "))), level + 1)
+      util.blame(format("%s: unknown option %s%s", name, util.quote_arg(tostring(k)),
+        util.did_you_mean(tostring(k), names, "options: " .. table.concat(names, ", "))))
     end
   end
   return opts
@@ -73,9 +83,9 @@ local MAX_CALLS = 1e7
 -- (ns) seen here.
 local function time_call(f, r)
   local t0 = clock_ns()
-  local rec = f(r)
+  local rec = record(f(r), "timed")
   local wall = tonumber(clock_ns() - t0)
-  if type(rec) == "table" and rec.timer == "kernel" and type(rec.seconds) == "number" then
+  if rec.timer == "kernel" and type(rec.seconds) == "number" then
     return rec, rec.seconds * (rec.calls or 1) * 1e9, wall
   end
   return rec, wall, wall
@@ -97,7 +107,7 @@ local function build_timed(f, opts)
     local t0 = clock_ns()
     for _ = 1, calls do rec = f(req) end
     dt = tonumber(clock_ns() - t0)
-    return rec, dt, dt
+    return record(rec, "timed"), dt, dt
   end
   return function(a, b, c)
     local req = request(a, b, c, 2)
@@ -179,7 +189,7 @@ end
 
 local function build_accuracy(f)
   return function(a, b, c)
-    local rec = f(request(a, b, c, 2))
+    local rec = record(f(request(a, b, c, 2)), "accuracy")
     if rec.runs then
       for _, r in ipairs(rec.runs) do add_accuracy(r) end
       merge_summary(rec, { n = rec.n })
@@ -212,6 +222,7 @@ local function build_throughput(f)
     local t0 = clock_ns()
     local rec = f(req)
     local dt = tonumber(clock_ns() - t0)
+    record(rec, "throughput")
     if rec.runs then
       for _, r in ipairs(rec.runs) do
         if type(r.seconds) == "number" then add_rates(r) end
@@ -247,7 +258,7 @@ local function build_repeat(f, opts)
     end
     local runs = {}
     for r = 0, reps - 1 do
-      local rec = f(measure.with(req, { seed = req.seed_u64 + r }))
+      local rec = record(f(measure.with(req, { seed = req.seed_u64 + r })), "repeat")
       rec.rep = r
       runs[#runs + 1] = rec
     end
@@ -323,6 +334,7 @@ local function build_jitstats(f)
     local prof = jitstate.stop(h)
     jit.attach(cb)
     if not ok then error(rec, 0) end
+    record(rec, "jitstats")
     jitstate.add(rec, prof)
     ncalls = ncalls + 1
     rec.jit_traces, rec.jit_aborts, rec.jit_started = stopped, aborted, started

@@ -3,6 +3,7 @@
 --   mcpi.capi     the C API (ffi.C)        mcpi.philox the philox stream in Lua
 --   mcpi.kernel(name), mcpi.timed/accuracy/throughput/repeat/jitstats (decorators),
 --   mcpi.sweep{...}, mcpi.logspace(a, b), mcpi.load(path) (results JSON), mcpi.stats
+--   mcpi.errors   the exit protocol   mcpi.writer files and the row journal
 --   mcpi.plot     SVG charts          mcpi.report HTML report   mcpi.svg  SVG writer
 --   mcpi.bench(kernel_or_function [, n]) / mcpi.bench(a, b [, n])  a one-line timing
 local M = { _VERSION = "mcpi 0.1.0" }
@@ -11,6 +12,8 @@ local M = { _VERSION = "mcpi 0.1.0" }
 local lazy = {
   kernels = "mcpi.kernels",
   util = "mcpi.util",
+  errors = "mcpi.errors",
+  writer = "mcpi.writer",
   capi = "mcpi.capi",
   measure = "mcpi.measure",
   decorators = "mcpi.decorators",

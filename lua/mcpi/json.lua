@@ -183,103 +183,92 @@ end
 
 -- -- Files ----------------------------------------------------------------------
 
-local getpid
-do
-  local ok = pcall(ffi.cdef, "int getpid(void);")
-  getpid = function()
-    if ok then return ffi.C.getpid() end
-    return 0
-  end
-end
-
 local function reason(err)
-  return (tostring(err or "unknown error"):gsub("^[^:]*: ", ""))
+  return (tostring(err or "unknown error"):gsub("^.*: ", ""))
 end
 
---- Write text to path atomically: into a temporary file beside it, then
--- renamed over path. Returns true, or nil and "cannot write 'PATH': reason".
+--- Write text to path: mcpi.writer.write_file (a regular file replaced
+-- atomically, a device or pipe written through). Returns true, or nil and
+-- "cannot write 'PATH': reason".
 function M.write_file(path, text)
   if type(path) ~= "string" or path == "" then
     error(format("path must be a non-empty string, got %s", type(path) == "string" and "''" or type(path)), 2)
   end
-  local tmp = format("%s.tmp.%d", path, getpid())
-  local fh, err = io.open(tmp, "wb")
-  if not fh then return nil, format("cannot write '%s': %s", path, reason(err)) end
-  local ok, werr = fh:write(text)
-  if ok then ok, werr = fh:flush() end
-  local cok, cerr = fh:close()
-  if ok and not cok then ok, werr = nil, cerr end
-  if not ok then
-    os.remove(tmp)
-    return nil, format("cannot write '%s': %s", path, reason(werr))
-  end
-  local rok, rerr = os.rename(tmp, path)
-  if not rok then
-    os.remove(tmp)
-    return nil, format("cannot write '%s': %s", path, reason(rerr))
-  end
-  return true
+  return require("mcpi.writer").write_file(path, text)
 end
 
 --- Read a whole file. Returns its text, or nil and "cannot read 'PATH': reason".
 function M.read_file(path)
   if type(path) ~= "string" then error(format("path must be a string, got %s", type(path)), 2) end
   local fh, err = io.open(path, "rb")
-  if not fh then return nil, format("cannot read '%s': %s", path, reason(err)) end
+  local shown = require("mcpi.util").quote_arg(path, 200)
+  if not fh then return nil, format("cannot read %s: %s", shown, reason(err)) end
   local text, rerr = fh:read("*a")
   fh:close()
-  if not text then return nil, format("cannot read '%s': %s", path, reason(rerr)) end
+  if not text then return nil, format("cannot read %s: %s", shown, reason(rerr)) end
   return text
 end
 
 local Lines = {}
 Lines.__index = Lines
 
---- Append one value as a line of JSON and flush it to disk. Returns true, or
+--- Append one value as a line of JSON (one write, checked). Returns true, or
 -- nil and the error (the file stays usable for what was written before).
 function Lines:write(v, order)
-  if not self.fh then return nil, self.err or format("'%s' is closed", self.path) end
-  local line = M.encode(v, order) .. "\n"
-  local ok, err = self.fh:write(line)
-  if ok then ok, err = self.fh:flush() end
-  if not ok then
-    self.err = format("cannot write '%s': %s", self.path, reason(err))
-    return nil, self.err
-  end
-  self.count = self.count + 1
+  if not self.journal then return nil, self.err or format("'%s' is closed", self.path) end
+  local ok, err = self.journal:add(v, order, {})
+  if not ok then self.err = err; return nil, err end
+  self.count = self.journal.count
   return true
 end
 
 --- Close the file; returns true or nil, err.
 function Lines:close()
-  if not self.fh then return true end
-  local fh = self.fh
-  self.fh = nil
-  local ok, err = fh:close()
-  if not ok then return nil, format("cannot write '%s': %s", self.path, reason(err)) end
-  return true
+  if not self.journal then return true end
+  local j = self.journal
+  self.journal = nil
+  return j:close()
 end
 
---- Open path for JSON lines (truncated, or appended to if append is true).
--- Returns an object with :write(v, order) and :close(), or nil, err.
+--- Open path for JSON lines (truncated, or appended to if append is true),
+-- locked against other mcpi processes (mcpi.writer's journal). Returns an
+-- object with :write(v, order) and :close(), or nil, err.
 function M.lines(path, append)
   if type(path) ~= "string" or path == "" then
     error(format("path must be a non-empty string, got %s", type(path) == "string" and "''" or type(path)), 2)
   end
-  local fh, err = io.open(path, append and "ab" or "wb")
-  if not fh then return nil, format("cannot write '%s': %s", path, reason(err)) end
-  return setmetatable({ fh = fh, path = path, count = 0 }, Lines)
+  local j, err = require("mcpi.writer").journal(path, append)
+  if not j then return nil, err end
+  return setmetatable({ journal = j, path = path, count = 0 }, Lines)
 end
 
---- Decode every line of a JSON-lines text. Returns a list, or nil and
--- "line N: error".
+--- Decode every line of a JSON-lines text. Returns the list of values and,
+-- when the text ends in a torn line (no newline and not JSON: a write cut by
+-- a full disk, SIGKILL or power loss), nil and a note saying so: every
+-- complete line is kept. A complete line that is not JSON is corruption:
+-- nil and "line N: error".
 function M.decode_lines(text)
-  local out, i = {}, 0
-  for line in text:gmatch("[^\n]+") do
+  if type(text) ~= "string" then
+    error(format("decode_lines: text must be a string, got %s", type(text)), 2)
+  end
+  local out, i, pos, len = {}, 0, 1, #text
+  while pos <= len do
+    local nl = text:find("\n", pos, true)
+    local line = text:sub(pos, (nl or len + 1) - 1)
     i = i + 1
-    local v, err = M.decode(line)
-    if v == nil then return nil, format("line %d: %s", i, err) end
-    out[#out + 1] = v
+    if line:find("%S") then
+      local v, err = M.decode(line)
+      if v == nil then
+        if not nl then
+          return out, nil, format("line %d is torn (%d bytes without a newline, not JSON: "
+            .. "the write was cut short); the %d complete line%s before it kept", i, #line,
+            #out, #out == 1 and "" or "s")
+        end
+        return nil, format("line %d: %s", i, err)
+      end
+      out[#out + 1] = v
+    end
+    pos = (nl or len) + 1
   end
   return out
 end

@@ -16,6 +16,7 @@ local M = {}
 local registry = {}
 
 local NAME_PAT = "^[%w_]+%.[%w_%.%-]+$"
+M.MAX_NAME = 64
 
 local U64 = ffi.typeof("uint64_t")
 local N_MAX = 2 ^ 63
@@ -72,7 +73,10 @@ local function check_spec(spec)
   util.check(spec, "table", "kernel spec", 3)
   util.check(spec.name, "string", "kernel name", 3)
   if not spec.name:match(NAME_PAT) then
-    error(format("kernel name must look like 'backend.variant', got '%s'", spec.name), 3)
+    error(format("kernel name must look like 'backend.variant', got %s", util.quote_arg(spec.name)), 3)
+  end
+  if #spec.name > M.MAX_NAME then  -- names become chart file names
+    error(format("kernel name must be at most %d bytes, got %d", M.MAX_NAME, #spec.name), 3)
   end
   local given = (spec.fn ~= nil and 1 or 0) + (spec.call ~= nil and 1 or 0) + (spec.command ~= nil and 1 or 0)
   if given > 1 then error(format("kernel %s: give one of fn, call or command, not %d of them", spec.name, given), 3) end
@@ -296,7 +300,7 @@ function M.find(name)
   end
   local k = registry[name]
   if k then return k end
-  return nil, format("unknown kernel '%s'%s", name,
+  return nil, format("unknown kernel %s%s", util.quote_arg(name),
     util.did_you_mean(name, M.names(), "see 'mcpi list'"))
 end
 

@@ -107,7 +107,7 @@ end]]
 local function private_copy(fn)
   local ok, code = pcall(dump, fn)
   if not ok then return fn end
-  local copy = loadstring(code)
+  local copy = require("mcpi.guard").load_dumped(code)  -- our own dump: not outside bytecode
   if not copy then return fn end
   local i = 1
   while getupvalue(fn, i) ~= nil do

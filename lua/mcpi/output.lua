@@ -26,6 +26,7 @@ M.SUMMARY_FIELDS = { "row", "kernel", "stream", "n", "threads", "reps", "seed",
 M.FIT_FIELDS = { "kernel", "metric", "a", "b", "r2", "n_points", "n_min", "n_max" }
 
 local function finite(v) return type(v) == "number" and v == v and v > -huge and v < huge end
+local function num(v) return type(v) == "number" and v or 0 / 0 end
 
 --- A duration in seconds with a unit: "812 ns", "3.21 us", "45.6 ms", "1.234 s".
 function M.time(s)
@@ -105,6 +106,12 @@ end
 function M.table(summary, opts)
   opts = opts or {}
   if type(summary) ~= "table" then error(format("summary must be a list of rows, got %s", type(summary)), 2) end
+  if type(opts) ~= "table" then error(format("opts must be a table, got %s", type(opts)), 2) end
+  for i, s in ipairs(summary) do
+    if type(s) ~= "table" or type(s.kernel) ~= "string" then
+      error(format("summary[%d] must be a summary row with a kernel name", i), 2)
+    end
+  end
   if #summary == 0 then return "(no results)\n" end
   local base = opts.baseline or summary[1].kernel
   local base_t = {}
@@ -215,7 +222,9 @@ function M.fits(fits)
   local rows = {}
   local function power(f)
     if not f or not finite(f.b) then return "-", "-" end
-    return format("%.3g * N^%.3f", f.a, f.b), format("%.4f (%d pts)", f.r2, f.n_points)
+    -- a fit read from a file may lack any field but b: NaN, not a crash
+    local a, r2, np = num(f.a), num(f.r2), num(f.n_points)
+    return format("%.3g * N^%.3f", a, f.b), format("%.4f (%s pts)", r2, np == np and format("%d", np) or "?")
   end
   local function ns(v) return finite(v) and format("%.4g", v * 1e9) or "-" end
   for _, k in ipairs(order) do
@@ -224,8 +233,8 @@ function M.fits(fits)
     if a and finite(a.c) then
       t0 = M.t0_text(a)
       c = ns(a.c)
-      ci = finite(a.c_lo) and (ns(a.c_lo) .. "-" .. ns(a.c_hi)) or "-"
-      r2 = format("%.4f", a.r2)
+      ci = finite(a.c_lo) and (ns(a.c_lo) .. "-" .. ns(num(a.c_hi))) or "-"
+      r2 = format("%.4f", num(a.r2))
     end
     local tb = by[k]["seconds/power"]
     local e, er = power(by[k]["abs_err/power"])
@@ -265,6 +274,12 @@ end
 -- for a missing field.
 function M.csv(rows, order)
   if type(rows) ~= "table" then error(format("rows must be a list of tables, got %s", type(rows)), 2) end
+  if order ~= nil and type(order) ~= "table" then
+    error(format("order must be a list of field names, got %s", type(order)), 2)
+  end
+  for i, r in ipairs(rows) do
+    if type(r) ~= "table" then error(format("rows[%d] must be a table, got %s", i, type(r)), 2) end
+  end
   local cols, seen = {}, {}
   for _, k in ipairs(order or {}) do
     for _, r in ipairs(rows) do

@@ -16,7 +16,7 @@ local type, tostring, tonumber, pairs, ipairs = type, tostring, tonumber, pairs,
 local format, concat, sort = string.format, table.concat, table.sort
 local floor, sqrt, log10, abs, max, min = math.floor, math.sqrt, math.log10, math.abs, math.max, math.min
 local huge, pi = math.huge, math.pi
-local io_open, os_remove = io.open, os.remove
+local io_open = io.open
 
 local M = {}
 
@@ -46,16 +46,20 @@ M.SCHEMA = series_mod.SCHEMA
 
 -- -- Errors ------------------------------------------------------------------
 
-local DataError = { __tostring = function(e) return e.msg end }
-local function data_error(msg)  -- exit 1, one line, no traceback
-  error(setmetatable({ exit = 1, msg = msg }, DataError), 0)
-end
+local data_error = require("mcpi.errors").data  -- exit 1, one line, no traceback
 
 -- -- Putting them together ---------------------------------------------------
 
 -- A kernel name as a file-name part: dots kept, anything odd becomes '_'.
 local function file_part(name)
   local s = name:gsub("[^%w%._%-]", "_"):gsub("^%.+", "_")
+  -- A long name (a file may hold any) is cut and made unique by a hash of
+  -- the whole, so time_NAME.svg stays far below the 255-byte file-name limit.
+  if #s > 64 then
+    local h = 5381
+    for i = 1, #name do h = (h * 33 + name:byte(i)) % 4294967296 end
+    s = format("%s_%08x", s:sub(1, 55), h)
+  end
   return s
 end
 M.file_part = file_part
@@ -101,39 +105,16 @@ end
 
 -- -- Files -------------------------------------------------------------------
 
-local ffi = require "ffi"
-pcall(ffi.cdef, [[
-int mkdir(const char *path, unsigned int mode);
-char *strerror(int errnum);
-]])
-
 --- Create directory dir and its parents (like mkdir -p). Returns true or nil, err.
 function M.mkdir(dir)
   util.check(dir, "string", "plot.mkdir: dir")
   if dir == "" then return nil, "empty directory name" end
-  local path = ""
-  for part in dir:gmatch("[^/]+") do
-    path = (path == "" and dir:sub(1, 1) ~= "/") and part or (path .. "/" .. part)
-    if ffi.C.mkdir(path, 493) ~= 0 then  -- 0755
-      local e = ffi.errno()
-      if e ~= 17 then  -- EEXIST
-        return nil, format("cannot create directory '%s': %s", path, ffi.string(ffi.C.strerror(e)))
-      end
-    end
-  end
-  -- EEXIST also means "a file by that name": check it is a directory we can write
-  local probe = dir .. "/.mcpi-write-test"
-  local fh, err = io_open(probe, "w")
-  if not fh then
-    return nil, format("cannot write into '%s': %s", dir, tostring(err):gsub("^[^:]*: ", ""))
-  end
-  fh:close()
-  os_remove(probe)
-  return true
+  return require("mcpi.writer").mkdir(dir)
 end
 
---- Write text to path through a temporary file and a rename, so a reader
--- never sees half a chart (mcpi.json's writer). Returns true or nil, err.
+--- Write text to path through mcpi.writer (a regular file replaced through a
+-- temporary file and a rename, so a reader never sees half a chart; a device
+-- or pipe written through). Returns true or nil, err.
 M.write_file = require("mcpi.json").write_file
 
 --- Write every chart of results table t as SVG files into dir (created when
@@ -161,6 +142,11 @@ end
 function M.save(charts, dir)
   util.check(charts, "table", "plot.save: charts")
   util.check(dir, "string", "plot.save: dir")
+  for i, c in ipairs(charts) do
+    if type(c) ~= "table" or type(c.name) ~= "string" or type(c.svg) ~= "string" then
+      error(format("plot.save: charts[%d] must be a chart {name, svg} (from plot.charts)", i), 2)
+    end
+  end
   local ok, err = M.mkdir(dir)
   if not ok then return nil, err end
   local paths = {}
@@ -208,7 +194,7 @@ function M.parse_args(cmd, args, i, spec)
       end
       local field = spec[k]
       if not field then
-        util.usage(format("%s: unknown option '%s'%s", cmd, k,
+        util.usage(format("%s: unknown option %s%s", cmd, util.quote_arg(k),
           util.did_you_mean(k, names, "see 'mcpi help " .. cmd .. "'")))
       end
       if v == nil then
@@ -260,7 +246,7 @@ unwritable DIR), 1 when the file is not mcpi/1 results JSON.]],
     local pos, o = M.parse_args("plot", args, i,
       { ["-o"] = "output", ["--output"] = "output", ["--baseline"] = "baseline" })
     if #pos == 0 then util.usage("plot: missing RESULTS.json (usage: mcpi plot RESULTS.json [-o DIR])") end
-    if #pos > 1 then util.usage(format("plot: unexpected argument '%s' (one results file at a time)", pos[2])) end
+    if #pos > 1 then util.usage(format("plot: unexpected argument %s (one results file at a time)", util.quote_arg(pos[2]))) end
     local t = M.read_or_exit("plot", pos[1])
     local dir = o.output or dirname(pos[1])
     local charts, err = M.charts(t, { baseline = o.baseline })
@@ -268,8 +254,12 @@ unwritable DIR), 1 when the file is not mcpi/1 results JSON.]],
       if o.baseline and err:find("^baseline") then util.usage("plot: " .. err) end
       data_error(format("plot: '%s': %s", pos[1], err))
     end
+    -- A directory that cannot be made is a usage error (exit 2); a write
+    -- that fails once writing has begun (a full disk) loses charts: exit 1.
+    local dok, derr = M.mkdir(dir)
+    if not dok then util.usage("plot: " .. derr) end
     local paths, werr = M.save(charts, dir)
-    if not paths then util.usage("plot: " .. werr) end
+    if not paths then data_error("plot: " .. werr) end
     for _, p in ipairs(paths) do io.stdout:write(p, "\n") end
     -- The sweep's own notes (skipped points) are the report's business; here
     -- only what reading and drawing found.

@@ -336,7 +336,7 @@ unwritable output), 1 when the file is not mcpi/1 results JSON.]],
     local pos, o = plot.parse_args("report", args, i, { ["-o"] = "output", ["--output"] = "output",
       ["--baseline"] = "baseline", ["--title"] = "title", ["--show"] = "show" })
     if #pos == 0 then util.usage("report: missing RESULTS.json (usage: mcpi report RESULTS.json -o report.html)") end
-    if #pos > 1 then util.usage(format("report: unexpected argument '%s' (one results file at a time)", pos[2])) end
+    if #pos > 1 then util.usage(format("report: unexpected argument %s (one results file at a time)", util.quote_arg(pos[2]))) end
     local src = pos[1]
     local t = plot.read_or_exit("report", src)
     local path = o.output or (src:gsub("%.json$", "") .. ".html")
@@ -350,8 +350,13 @@ unwritable output), 1 when the file is not mcpi/1 results JSON.]],
       if o.baseline and err:find("^baseline") then util.usage("report: " .. err) end
       plot.data_error(format("report: '%s': %s", src, err))
     end
-    local ok, werr = plot.write_file(path, html)
-    if not ok then util.usage("report: " .. werr) end
+    -- A place that cannot be written is a usage error (exit 2); a write that
+    -- fails once begun (a full disk) loses the report: exit 1.
+    local writer = require "mcpi.writer"
+    local cok, cerr = writer.check(path)
+    if not cok then util.usage("report: " .. cerr) end
+    local ok, werr = writer.write_file(path, html)
+    if not ok then plot.data_error("report: " .. werr) end
     io.stdout:write(path, "\n")
     return 0
   end,

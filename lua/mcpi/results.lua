@@ -35,6 +35,9 @@ local function by_kernel(rows)
   return by, order
 end
 
+-- v if it is a number other than NaN (a fit read from a file may lack any field).
+local function num(v) return type(v) == "number" and v == v and v or nil end
+
 --- results:summary() -- a short text: per kernel, points, best throughput, fits.
 SummaryList.__call = function(list, res)
   local by, order = by_kernel(list)
@@ -53,9 +56,9 @@ SummaryList.__call = function(list, res)
     lines[#lines + 1] = format("%s: %d points, N %s..%s; best %s at N=%s%s%s%s", k, #by[k],
       output.count(nmin), output.count(nmax),
       best and output.rate(best.samples_per_s_median) or "-", best and output.count(best.n) or "-",
-      fa and fa.c == fa.c and format("; time = %s + %.4g ns * N", output.time(fa.t0), fa.c * 1e9) or "",
-      ft and ft.b == ft.b and format("; time ~ N^%.3f (r2 %.3f)", ft.b, ft.r2) or "",
-      fe and fe.b == fe.b and format("; error ~ N^%.3f (r2 %.3f)", fe.b, fe.r2) or "")
+      fa and num(fa.c) and format("; time = %s + %.4g ns * N", output.time(fa.t0), fa.c * 1e9) or "",
+      ft and num(ft.b) and format("; time ~ N^%.3f (r2 %.3f)", ft.b, num(ft.r2) or 0 / 0) or "",
+      fe and num(fe.b) and format("; error ~ N^%.3f (r2 %.3f)", fe.b, num(fe.r2) or 0 / 0) or "")
   end
   return concat(lines, "\n") .. (#lines > 0 and "\n" or "")
 end
@@ -63,6 +66,15 @@ end
 --- A results object from a table {context, rows, summary, fits, notes, ...}
 -- (what mcpi.sweep returns and mcpi.load reads back).
 local function new_results(t)
+  if t == nil then t = {} end
+  if type(t) ~= "table" then
+    error(format("results.new: t must be a table {context, rows, summary, fits, notes}, got %s", type(t)), 2)
+  end
+  for _, f in ipairs{ "rows", "summary", "fits", "context", "notes" } do
+    if t[f] ~= nil and type(t[f]) ~= "table" then
+      error(format("results.new: t.%s must be a table, got %s", f, type(t[f])), 2)
+    end
+  end
   t.rows = t.rows or {}
   t.summary = setmetatable(t.summary or {}, SummaryList)
   t.fits = t.fits or {}
@@ -182,6 +194,8 @@ local ROW_TYPES = { number = true, string = true, boolean = true, cdata = true }
 -- Every scalar metric of the record (a user decorator's too), plus the
 -- list of trace abort reasons.
 function M.rep_row(rec, rep)
+  if type(rec) ~= "table" then util.blame(format("rep_row: rec must be a record (table), got %s", type(rec))) end
+  if type(rep) ~= "number" then util.blame(format("rep_row: rep must be a number, got %s", type(rep))) end
   local r = {}
   for k, v in pairs(rec) do
     if type(k) == "string" and ROW_TYPES[type(v)] then r[k] = v end
@@ -233,6 +247,13 @@ end
 --- Summary row of a point from its rep rows (sets their outlier flags);
 -- probe: the profiler counts of a probe after them (mcpi.jitstate.probe).
 function M.summary_row(reps, first, opts, probe)
+  if type(reps) ~= "table" or type(reps[1]) ~= "table" then
+    util.blame(format("summary_row: reps must be a non-empty list of rep rows, got %s", type(reps)))
+  end
+  if first ~= nil and type(first) ~= "table" then
+    util.blame(format("summary_row: first must be a record or nil, got %s", type(first)))
+  end
+  if type(opts) ~= "table" then util.blame(format("summary_row: opts must be a table, got %s", type(opts))) end
   local r1 = reps[1]
   local s = stats.summarize(reps, { n = r1.n, seed = opts.seed, resamples = opts.resamples })
   s.row, s.kernel, s.stream, s.n, s.threads, s.seed = "summary", r1.kernel, r1.stream, r1.n, r1.threads, r1.seed
@@ -289,6 +310,14 @@ end
 -- t0_significant says whether its interval excludes 0.
 M.MIN_FIT_POINTS = 3  -- two points fit any line exactly: R2 = 1 and no interval
 function M.fits(summary)
+  if type(summary) ~= "table" then
+    util.blame(format("fits: summary must be a list of summary rows, got %s", type(summary)))
+  end
+  for i, s in ipairs(summary) do
+    if type(s) ~= "table" or type(s.n) ~= "number" then
+      util.blame(format("fits: summary[%d] must be a summary row with a number n", i))
+    end
+  end
   local by, order = by_kernel(summary)
   local fits = {}
   for _, k in ipairs(order) do
@@ -319,52 +348,13 @@ end
 --- Read a results JSON file (schema mcpi/1) back into a results object with
 -- rows, summary, fits, context and notes; seeds and hit counts written as
 -- strings come back as uint64 cdata. A path ending in .jsonl reads the rows
--- a sweep streamed (no context; fits recomputed from the summary rows).
--- Returns nil, err for a missing file, malformed JSON or another schema.
+-- a sweep streamed (no context; fits recomputed from the summary rows; a torn
+-- last line dropped and noted). Returns nil, err for a missing file,
+-- malformed JSON, another schema or a field of the wrong type (mcpi.loader
+-- validates field by field; it never raises on bad data).
 function M.load(path)
   if type(path) ~= "string" then error(format("load: path must be a file name, got %s", type(path)), 2) end
-  local text, err = json.read_file(path)
-  if not text then return nil, err end
-  local v
-  if path:match("%.jsonl$") then
-    -- the rows a sweep streamed (possibly interrupted): no context, fits recomputed
-    local rows
-    rows, err = json.decode_lines(text)
-    if not rows then return nil, format("'%s' is not JSON lines (%s)", path, err) end
-    v = { schema = "mcpi/1", results = rows }
-  else
-    v, err = json.decode(text)
-  end
-  if v == nil then return nil, format("'%s' is not JSON (%s)", path, err) end
-  if type(v) ~= "table" or v.schema == nil then
-    return nil, format("'%s' is not an mcpi results file (no schema field; expected \"schema\": \"mcpi/1\")", path)
-  end
-  if v.schema ~= "mcpi/1" then
-    return nil, format("'%s': schema '%s' is not supported (expected 'mcpi/1')", path, tostring(v.schema))
-  end
-  if type(v.results) ~= "table" then return nil, format("'%s' has no results list", path) end
-  -- The file's own notes (what its sweep said: skipped points...) come first;
-  -- recorded apart as well, so `mcpi plot` reports only what reading found.
-  local rows, summary, notes, file_notes, junk = {}, {}, {}, {}, 0
-  for _, n in ipairs(type(v.notes) == "table" and v.notes or {}) do
-    if type(n) == "string" then notes[#notes + 1] = n; file_notes[n] = true end
-  end
-  for _, r in ipairs(v.results) do
-    if type(r) ~= "table" then junk = junk + 1; goto continue end
-    for _, f in ipairs{ "seed", "hits" } do
-      if type(r[f]) == "string" then
-        local u = util.to_u64(r[f], f)
-        if u then r[f] = util.u64val(u) end
-      end
-    end
-    if r.row == "summary" then summary[#summary + 1] = r else rows[#rows + 1] = r end
-    ::continue::
-  end
-  if junk > 0 then notes[#notes + 1] = format("%d result entr%s that %s skipped", junk,
-    junk == 1 and "y" or "ies", junk == 1 and "is not an object" or "are not objects") end
-  return new_results{ schema = v.schema, context = v.context or {}, rows = rows,
-    summary = summary, fits = type(v.fits) == "table" and v.fits or M.fits(summary), notes = notes,
-    file_notes = file_notes, path = path }
+  return require("mcpi.loader").load(path)
 end
 
 return M

@@ -38,11 +38,12 @@ local function whole(text, lo, hi)
     local b, e = text:match("^(%d+)%^(%d+)$")
     if b then v = tonumber(b) ^ tonumber(e) end
   end
-  if not v or v ~= v then return nil, format("'%s' is not a number", text) end
-  if v ~= floor(v) or v == huge or v == -huge then return nil, format("'%s' is not a whole number", text) end
-  if v < lo then return nil, format("%s is below %s", text, util.fmtnum(lo)) end
+  local shown = util.quote_arg(text)
+  if not v or v ~= v then return nil, format("%s is not a number", shown) end
+  if v ~= floor(v) or v == huge or v == -huge then return nil, format("%s is not a whole number", shown) end
+  if v < lo then return nil, format("%s is below %s", #text > 20 and shown or text, util.fmtnum(lo)) end
   if v > hi then
-    return nil, format("%s is too large (at most %s)", text, hi == 2 ^ 53 and "2^53" or util.fmtnum(hi))
+    return nil, format("%s is too large (at most %s)", #text > 20 and shown or text, hi == 2 ^ 53 and "2^53" or util.fmtnum(hi))
   end
   return v
 end
@@ -67,7 +68,7 @@ function M.parse(argv, i, opts)
     if key:sub(1, 1) == "-" and #key > 1 and not tonumber(key) then
       local kind = OPTIONS[key]
       if not kind then
-        fail(cmd, format("unknown option '%s'%s", key,
+        fail(cmd, format("unknown option %s%s", util.quote_arg(key),
           util.did_you_mean(key, option_names(), format("see 'mcpi help %s'", cmd))))
       end
       if kind == "help" then return nil end
@@ -93,11 +94,19 @@ function M.parse(argv, i, opts)
         elseif kind == "range" then
           local a1, b1, s1 = val:match("^([^:]+):([^:]+):?([^:]*)$")
           local lo, hi, step = tonumber(a1 or ""), tonumber(b1 or ""), tonumber(s1 ~= "" and s1 or "1")
+          local shown = util.quote_arg(val)
           if not (lo and hi and step) then
-            fail(cmd, format("--n-range: '%s' is not A:B or A:B:STEP (exponents of 10, e.g. --n-range 1:9)", val))
+            fail(cmd, format("--n-range: %s is not A:B or A:B:STEP (exponents of 10, e.g. --n-range 1:9)", shown))
           end
-          if lo < 0 or hi > 15 or lo > hi or step <= 0 then
-            fail(cmd, format("--n-range: '%s' needs 0 <= A <= B <= 15 and STEP > 0 (e.g. --n-range 1:9)", val))
+          -- nan fails every comparison, so each test is written to pass only
+          -- for a good value
+          if not (lo >= 0 and hi <= 15 and lo <= hi and step > 0 and step < huge) then
+            fail(cmd, format("--n-range: %s needs 0 <= A <= B <= 15 and 0 < STEP (finite numbers, e.g. --n-range 1:9)", shown))
+          end
+          local sweep = require "mcpi.sweep"
+          if floor((hi - lo) / step + 1e-9) + 1 > sweep.MAX_POINTS then
+            fail(cmd, format("--n-range: %s gives more than %d values of N (use a larger STEP)",
+              shown, sweep.MAX_POINTS))
           end
           spec.n, got_n = require("mcpi.sweep").logspace(lo, hi, step), true
         elseif kind == "reps" or kind == "warmup" then
@@ -118,9 +127,10 @@ function M.parse(argv, i, opts)
           spec.threads = v
         elseif kind == "budget" then
           local v = tonumber(val)
-          if not v or v ~= v then fail(cmd, format("--budget: '%s' is not a number of seconds (e.g. --budget 60)", val)) end
-          if not (v > 0) then fail(cmd, format("--budget: %s must be > 0 seconds (e.g. --budget 60)", val)) end
-          if v > M.MAX_BUDGET then fail(cmd, format("--budget: %s is too large (at most %d seconds, a week)", val, M.MAX_BUDGET)) end
+          if not v or v ~= v then fail(cmd, format("--budget: %s is not a number of seconds (e.g. --budget 60)", util.quote_arg(val))) end
+          local shown = #val > 20 and util.quote_arg(val) or val  -- parsed as a number: one line
+          if not (v > 0) then fail(cmd, format("--budget: %s must be > 0 seconds (e.g. --budget 60)", shown)) end
+          if v > M.MAX_BUDGET then fail(cmd, format("--budget: %s is too large (at most %d seconds, a week)", shown, M.MAX_BUDGET)) end
           spec.budget = v
         elseif kind == "file" then
           if val == "" then fail(cmd, format("%s needs a file name", key)) end
@@ -159,7 +169,7 @@ function M.parse(argv, i, opts)
       if not opts.kernels_optional then
         local ok, why, hint = k.available()
         if not ok then
-          fail(cmd, format("kernel '%s' is unavailable on this machine: %s (%ssee 'mcpi list')", name,
+          fail(cmd, format("kernel %s is unavailable on this machine: %s (%ssee 'mcpi list')", util.quote_arg(name),
             why or "no reason given", hint and format("to enable: %s; ", hint) or ""))
         end
       end
@@ -170,7 +180,7 @@ function M.parse(argv, i, opts)
     local found = false
     for _, k in ipairs(spec.kernels) do if k == spec.baseline then found = true end end
     if not found then
-      fail(cmd, format("--baseline: '%s' is not among the kernels measured%s", spec.baseline,
+      fail(cmd, format("--baseline: %s is not among the kernels measured%s", util.quote_arg(spec.baseline),
         util.did_you_mean(spec.baseline, spec.kernels, "kernels: " .. concat(spec.kernels, ", "))))
     end
   end
@@ -179,21 +189,18 @@ function M.parse(argv, i, opts)
     fail(cmd, format("--reps %d is below --processes %d: each process needs at least one repetition",
       spec.reps, spec.processes))
   end
-  if spec.json and not spec.jsonl then
+  local writer = require "mcpi.writer"
+  -- The rows stream beside a --json file; not beside a device or pipe
+  -- (--json /dev/stdout has no sibling /dev/stdout.jsonl).
+  local jkind = spec.json and not spec.jsonl and writer.kind(spec.json)
+  if jkind == "regular" or jkind == "missing" then
     spec.jsonl = spec.json:gsub("%.json$", "") .. ".jsonl"
   end
   -- Find an unwritable output before measuring, not after.
   for _, f in ipairs{ "json", "csv", "jsonl", "bmf" } do
-    local path = spec[f]
-    if path then
-      local dir = path:match("^(.*)/[^/]*$") or "."
-      local probe = format("%s/.mcpi-write-test-%s", dir == "" and "/" or dir, tostring(os.time()))
-      local fh, err = io.open(probe, "w")
-      if not fh then
-        fail(cmd, format("--%s: cannot write '%s': %s", f, path, tostring(err):gsub("^[^:]*: ", "")))
-      end
-      fh:close()
-      os.remove(probe)
+    if spec[f] then
+      local ok, err = writer.check(spec[f])
+      if not ok then fail(cmd, format("--%s: %s", f, err)) end
     end
   end
   return spec

@@ -41,19 +41,19 @@ function M.read(path)
   util.check(path, "string", "plot.read: path")
   local fh, err = io_open(path, "rb")
   if not fh then
-    return nil, format("cannot open '%s': %s", path, tostring(err):gsub("^[^:]*: ", "")), 2
+    return nil, format("cannot open %s: %s", util.quote_arg(path, 200), tostring(err):gsub("^.*: ", "")), 2
   end
   local probe = fh:read(0)
   fh:close()
   if probe == nil and fh ~= nil then
     -- read(0) is nil at end of file and for directories; tell them apart
     local d = io_open(path .. "/.")
-    if d then d:close(); return nil, format("cannot read '%s' (is it a directory?)", path), 2 end
+    if d then d:close(); return nil, format("cannot read %s (is it a directory?)", util.quote_arg(path, 200)), 2 end
   end
   local res, lerr = require("mcpi.results").load(path)  -- the one results reader
   if not res then return nil, lerr, 1 end
   local t = M.as_table(res)
-  t.file_notes = res.file_notes
+  t.file_notes, t.entries = res.file_notes, res.entries
   local ok, verr = M.check(t)
   if not ok then return nil, format("'%s': %s", path, verr), 1 end
   return t
@@ -84,7 +84,8 @@ function M.check(t)
   if type(t.results) ~= "table" then
     return nil, "no results array (expected \"results\": [rows])"
   end
-  if #t.results == 0 then return nil, "the results array is empty: nothing to plot" end
+  -- rows the loader skipped (no kernel, no n): collect() says "no plottable rows"
+  if #t.results == 0 and not ((t.entries or 0) > 0) then return nil, "the results array is empty: nothing to plot" end
   return true
 end
 -- -- Collecting the data -----------------------------------------------------

@@ -5,6 +5,7 @@
 -- t = t0 + c * N by weighted least squares with Student-t intervals.
 local ffi = require "ffi"
 local C = require "mcpi.capi"
+local util = require "mcpi.util"
 
 local type, ipairs, floor, sqrt, log, exp = type, ipairs, math.floor, math.sqrt, math.log, math.exp
 local sort, huge, format, abs = table.sort, math.huge, string.format, math.abs
@@ -15,13 +16,15 @@ local M = {}
 local NAN = 0 / 0
 M.NAN = NAN
 
-local function check_list(xs, level)
+-- Misuse is reported at the user's line (util.blame), however deep inside
+-- this module the list was found wrong.
+local function check_list(xs)
   if type(xs) ~= "table" then
-    error(format("values must be a list of numbers, got %s", type(xs)), level + 1)
+    util.blame(format("values must be a list of numbers, got %s", type(xs)))
   end
   for i = 1, #xs do
     if type(xs[i]) ~= "number" then
-      error(format("values[%d] must be a number, got %s", i, type(xs[i])), level + 1)
+      util.blame(format("values[%d] must be a number, got %s", i, type(xs[i])))
     end
   end
   return xs
@@ -29,7 +32,7 @@ end
 
 --- A sorted copy of the list xs.
 function M.sorted(xs)
-  check_list(xs, 2)
+  check_list(xs)
   local t = {}
   for i = 1, #xs do t[i] = xs[i] end
   sort(t)
@@ -45,7 +48,7 @@ local function mean(xs)
 end
 
 --- Arithmetic mean (NaN for an empty list).
-function M.mean(xs) return mean(check_list(xs, 2)) end
+function M.mean(xs) return mean(check_list(xs)) end
 
 -- q-quantile of a sorted list, linear interpolation between order statistics
 -- (Hyndman & Fan type 7, the default of R and numpy).
@@ -61,7 +64,7 @@ end
 --- The q-quantile (0 <= q <= 1) of xs, type 7 (linear interpolation).
 function M.quantile(xs, q)
   if type(q) ~= "number" or not (q >= 0 and q <= 1) then
-    error(format("q must be a number in [0, 1], got %s", tostring(q)), 2)
+    error(format("q must be a number in [0, 1], got %s", util.show(q)), 2)
   end
   return quantile_sorted(M.sorted(xs), q)
 end
@@ -79,7 +82,7 @@ function M.median(xs) return median_sorted(M.sorted(xs)) end
 
 --- Smallest and largest value (NaN, NaN if empty).
 function M.range(xs)
-  check_list(xs, 2)
+  check_list(xs)
   if #xs == 0 then return NAN, NAN end
   local lo, hi = huge, -huge
   for i = 1, #xs do
@@ -91,7 +94,7 @@ end
 
 --- Sample standard deviation (n - 1 in the denominator; NaN for fewer than 2).
 function M.sd(xs)
-  check_list(xs, 2)
+  check_list(xs)
   local n = #xs
   if n < 2 then return NAN end
   local m = mean(xs)
@@ -113,7 +116,7 @@ end
 
 --- Root mean square of xs (NaN if empty).
 function M.rms(xs)
-  check_list(xs, 2)
+  check_list(xs)
   local n = #xs
   if n == 0 then return NAN end
   local s = 0
@@ -176,12 +179,12 @@ local stat_fns = {
 -- opts: resamples (2000), level (0.95), seed (fixed default). Returns lo, hi;
 -- a single value gives lo = hi = that value; an empty list NaN, NaN.
 function M.bootstrap_ci(xs, stat, opts)
-  check_list(xs, 2)
+  check_list(xs)
   opts = opts or {}
   if type(opts) ~= "table" then error("opts must be a table", 2) end
   local fn = stat_fns[stat] or stat
   if type(fn) ~= "function" then
-    error(format("stat must be 'median', 'mean', 'rms' or a function, got %s", tostring(stat)), 2)
+    error(format("stat must be 'median', 'mean', 'rms' or a function, got %s", util.show(stat)), 2)
   end
   local B = opts.resamples or M.BOOTSTRAP_RESAMPLES
   local level = opts.level or 0.95
@@ -211,7 +214,7 @@ end
 -- outliers. Returns a list of booleans parallel to xs and their count. They
 -- are flagged, never removed. Fewer than 4 values: nothing is flagged.
 function M.outliers(xs, k)
-  check_list(xs, 2)
+  check_list(xs)
   k = k or 1.5
   local flags, count = {}, 0
   for i = 1, #xs do flags[i] = false end
@@ -232,8 +235,8 @@ end
 -- determination in log space. Fewer than 2 usable points (or all x equal):
 -- a, b, r2 are NaN.
 function M.loglog_fit(xs, ys)
-  check_list(xs, 2)
-  check_list(ys, 2)
+  check_list(xs)
+  check_list(ys)
   if #xs ~= #ys then error(format("xs and ys differ in length (%d vs %d)", #xs, #ys), 2) end
   local lx, ly = {}, {}
   for i = 1, #xs do
@@ -296,10 +299,10 @@ end
 function M.t_quantile(df, level)
   level = level == nil and 0.95 or level
   if type(df) ~= "number" or df < 1 or df ~= floor(df) or df == huge then
-    error(format("df must be a whole number >= 1 (got %s)", tostring(df)), 2)
+    error(format("df must be a whole number >= 1 (got %s)", util.show(df)), 2)
   end
   if type(level) ~= "number" or not (level > 0 and level < 1) then
-    error(format("level must be a number in (0, 1) (got %s)", tostring(level)), 2)
+    error(format("level must be a number in (0, 1) (got %s)", util.show(level)), 2)
   end
   if level == 0.95 and df <= #T975 then return T975[df] end
   local z = normal_quantile(1 - (1 - level) / 2)
@@ -318,11 +321,11 @@ end
 -- y <= 0 or a non-finite x or y are left out; fewer than two distinct x give
 -- NaNs, and fewer than three give no standard errors (NaN).
 function M.affine_fit(xs, ys, level)
-  check_list(xs, 2)
-  check_list(ys, 2)
+  check_list(xs)
+  check_list(ys)
   if #xs ~= #ys then error(format("xs and ys differ in length (%d vs %d)", #xs, #ys), 2) end
   if level ~= nil and (type(level) ~= "number" or not (level > 0 and level < 1)) then
-    error(format("level must be a number in (0, 1) (got %s)", tostring(level)), 2)
+    error(format("level must be a number in (0, 1) (got %s)", util.show(level)), 2)
   end
   local px, py = {}, {}
   for i = 1, #xs do
@@ -413,6 +416,7 @@ end
 
 --- Pi's theoretical standard error for n samples: 4*sqrt(p(1-p)/n), p = pi/4.
 function M.sigma_theory(n)
+  if type(n) ~= "number" then error(format("sigma_theory: n must be a number, got %s", type(n)), 2) end
   local p = math.pi / 4
   return 4 * sqrt(p * (1 - p) / n)
 end
@@ -439,6 +443,10 @@ end
 -- flag. opts: seed (bootstrap seed), resamples, n (for sigma_theory).
 function M.summarize(reps, opts)
   if type(reps) ~= "table" then error(format("reps must be a list of records, got %s", type(reps)), 2) end
+  if opts ~= nil and type(opts) ~= "table" then error(format("opts must be a table, got %s", type(opts)), 2) end
+  for i, r in ipairs(reps) do
+    if type(r) ~= "table" then error(format("reps[%d] must be a record (table), got %s", i, type(r)), 2) end
+  end
   opts = opts or {}
   local out = { reps = #reps }
   local secs = column(reps, "seconds")

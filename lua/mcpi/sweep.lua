@@ -21,6 +21,8 @@ local paired = require "mcpi.paired"
 local noise = require "mcpi.noise"
 local files = require "mcpi.files"
 local jitstate = require "mcpi.jitstate"
+local errors = require "mcpi.errors"
+local writer = require "mcpi.writer"
 
 local type, ipairs, pairs, tostring, tonumber, format = type, ipairs, pairs, tostring, tonumber, string.format
 local floor, ceil, max, min, huge, log10 = math.floor, math.ceil, math.max, math.min, math.huge, math.log10
@@ -33,6 +35,7 @@ local M = {}
 M.MAX_N = measure.MAX_N
 M.MAX_REPS = 1e6
 M.MAX_BUDGET = 7 * 86400
+M.MAX_POINTS = 1000           -- values logspace gives at most
 M.PER_POINT_OVERHEAD = 0.004  -- seconds of bookkeeping per point (bootstrap, rows)
 M.PER_REP_OVERHEAD = 20e-6    -- seconds per repetition outside the timed region
 M.WARMUP_MAX_CALL = 1         -- seconds: no warm-up beyond a kernel's first N above this
@@ -59,21 +62,25 @@ function M.logspace(a, b, step)
   step = step or 1
   for _, v in ipairs{ { a, "a" }, { b, "b" }, { step, "step" } } do
     if type(v[1]) ~= "number" or v[1] ~= v[1] or v[1] == huge or v[1] == -huge then
-      error(format("logspace: %s must be a finite number, got %s", v[2], tostring(v[1])), 2)
+      error(format("logspace: %s must be a finite number, got %s", v[2], util.show(v[1])), 2)
     end
   end
   if step <= 0 then error(format("logspace: step must be > 0, got %s", util.fmtnum(step)), 2) end
   if a < 0 or b > 15 or a > b then
     error(format("logspace: need 0 <= a <= b <= 15, got a=%s b=%s", util.fmtnum(a), util.fmtnum(b)), 2)
   end
+  -- A tiny step would mean billions of exponents (or, below the spacing of
+  -- doubles, a loop that never ends): the count is bounded up front.
+  local count = floor((b - a) / step + 1e-9) + 1
+  if not (count <= M.MAX_POINTS) then
+    error(format("logspace: step %s gives %s values from a=%s to b=%s, more than %d",
+      util.fmtnum(step), count == count and util.fmtnum(count) or "too many", util.fmtnum(a),
+      util.fmtnum(b), M.MAX_POINTS), 2)
+  end
   local t, seen = {}, {}
-  local i = 0
-  while true do
-    local e = a + i * step
-    if e > b + 1e-9 then break end
-    local n = floor(10 ^ e + 0.5)
+  for i = 0, count - 1 do
+    local n = floor(10 ^ min(a + i * step, b) + 0.5)
     if not seen[n] then seen[n] = true; t[#t + 1] = n end
-    i = i + 1
   end
   return t
 end
@@ -452,9 +459,7 @@ M.new_results, M.summary_row, M.fits, M.load = results.new, results.summary_row,
 -- -- Run ---------------------------------------------------------------------------------
 
 local function is_interrupt(err)
-  if C.mcpi_signal_pending() == 1 then return true end
-  if type(err) == "table" and err.exit == 130 then return true end
-  return false
+  return C.mcpi_signal_pending() == 1 or errors.is_interrupt(err)
 end
 
 local function note(state, msg)
@@ -466,16 +471,15 @@ local function note(state, msg)
   end
 end
 
-local function append(state, row, order)
-  state.rows_out[#state.rows_out + 1] = { row, order }
-  if state.lines and not state.lines_err then
-    local ok, err = state.lines:write(row, order)
-    if not ok then
-      state.lines_err = err
-      note(state, err .. " (measuring goes on; rows kept in memory)")
-    end
+-- A finished row goes through the journal (mcpi.writer): into the lists and
+-- the .jsonl together, or into neither, whatever instruction a signal hits.
+local function append(state, row, order, lists, mark)
+  local had = state.journal.err
+  local ok, err = state.journal:add(row, order, lists, mark)
+  if not ok and not had then
+    state.lines_err = err
+    note(state, err .. " (measuring goes on; rows kept in memory)")
   end
-  state.written = #state.rows_out
 end
 
 -- A point whose measured window had too few profiler ticks: a probe of
@@ -506,21 +510,21 @@ end
 -- them; speed-ups against the baseline from
 -- their paired repetitions), appended to the results and the .jsonl.
 local function summarize_group(state, s, pts, other)
-  local srows, runs = {}, {}
+  local srows, runs, marks = {}, {}, {}
   for _, p in ipairs(pts) do
     if #p.runs > 0 then
       local srow = M.summary_row(p.runs, p.first or p.runs[1], s, p.probe)
       noise.mark(srow, other)
       if #p.runs < p.reps then srow.partial = true end
-      p.summarized = true
-      srows[#srows + 1], runs[p.kernel] = srow, p.runs
+      srows[#srows + 1], marks[#srows + 1], runs[p.kernel] = srow, p, p.runs
     end
     state.done_cost = state.done_cost + M.PER_POINT_OVERHEAD
   end
   paired.annotate(srows, runs, s.baseline or s.kernels[1], s)
-  for _, srow in ipairs(srows) do
-    state.summary[#state.summary + 1] = srow
-    append(state, srow, output.SUMMARY_FIELDS)
+  -- each summary row joins the results and the .jsonl together, and marks
+  -- its point summarized in the same critical section (mcpi.writer journal)
+  for j, srow in ipairs(srows) do
+    append(state, srow, output.SUMMARY_FIELDS, { state.summary }, marks[j])
   end
 end
 
@@ -655,10 +659,7 @@ local function body(s, state)
           end
           local rec = measure_one(p, util.u64val(seed_u64 + r))
           if rec then
-            local row = rep_row(rec, r)
-            p.runs[#p.runs + 1] = row
-            state.rows[#state.rows + 1] = row
-            append(state, row, output.REP_FIELDS)
+            append(state, rep_row(rec, r), output.REP_FIELDS, { p.runs, state.rows })
           end
           state.done_cost = state.done_cost + p.rep_cost
         end
@@ -689,13 +690,12 @@ end
 local function partial_summaries(state, s)
   local plan = state.plan
   if not plan then return end
-  local srows, runs = {}, {}
+  local srows, runs, marks = {}, {}, {}
   for _, p in ipairs(plan.points) do
     if p.runs and #p.runs > 0 and not p.summarized then
       local srow = M.summary_row(p.runs, p.first or p.runs[1], s)
       srow.partial = true
-      p.summarized = true
-      srows[#srows + 1] = srow
+      srows[#srows + 1], marks[#srows + 1] = srow, p
       runs[p.n] = runs[p.n] or {}
       runs[p.n][p.kernel] = p.runs
     end
@@ -705,10 +705,36 @@ local function partial_summaries(state, s)
     for _, srow in ipairs(srows) do if srow.n == n then at[#at + 1] = srow end end
     paired.annotate(at, r, s.baseline or s.kernels[1], s)
   end
-  for _, srow in ipairs(srows) do
-    state.summary[#state.summary + 1] = srow
-    append(state, srow, output.SUMMARY_FIELDS)
+  for j, srow in ipairs(srows) do
+    append(state, srow, output.SUMMARY_FIELDS, { state.summary }, marks[j])
   end
+end
+
+-- The bookkeeping after the measuring: partial summaries after an
+-- interruption, the results object, the JSON and CSV, the journal closed
+-- last (its lock keeps a second sweep off these files until then).
+local function finish(state, s, context, interrupted)
+  if interrupted then partial_summaries(state, s) end
+  local plan = state.plan
+  if plan then
+    for _, p in ipairs(plan.skipped) do
+      state.notes[#state.notes + 1] = format("skipped %s at N=%s: %s", p.kernel, output.count(p.n), p.skip)
+    end
+  end
+  local res = new_results{
+    schema = "mcpi/1", context = context, rows = state.rows, summary = state.summary,
+    fits = M.fits(state.summary), notes = state.notes, plan = plan, baseline = s.baseline,
+    interrupted = interrupted or nil, spec = s, failures = state.failures, show = s.show,
+  }
+  M.last = res
+  noise.close_run(res, state.noise0, state.noise_hist[#state.noise_hist])
+  res.errors = {}
+  if state.lines_err then res.errors[#res.errors + 1] = state.lines_err end
+  files.write_all(res, s)  -- JSON, CSV, BMF, charts, report, under the --json stem
+  -- closed last: its lock keeps a second sweep off these files until now
+  local cok, cerr = state.journal:close()
+  if not cok and cerr ~= state.lines_err then res.errors[#res.errors + 1] = cerr end
+  return res
 end
 
 --- Run a sweep. spec: kernels (list of names), n (number or list), and
@@ -733,16 +759,16 @@ function M.run(spec)
   local s, err = M.check(spec)
   if not s then error(err, 2) end
   local context = require("mcpi.context").collect(s.context)
-  local state = { t0 = now(), rows = {}, summary = {}, rows_out = {}, written = 0, notes = {},
+  local state = { t0 = now(), rows = {}, summary = {}, notes = {},
     done_cost = 0, predicted = 0, quiet = s.quiet, skipped_points = {}, failures = {},
     noise_hist = {}, noise0 = noise.reader() }
   state.noise_hist[1] = state.noise0
   if s.progress == nil then state.bar = isatty(2) else state.bar = s.progress end
-  if s.jsonl then
-    local lines, lerr = json.lines(s.jsonl)
-    if not lines then error("sweep: " .. lerr, 2) end
-    state.lines = lines
+  local journal, lerr, locked = writer.journal(s.jsonl)
+  if not journal then
+    errors.data("sweep: " .. lerr .. (locked and "; give this run its own --json/--jsonl" or ""))
   end
+  state.journal = journal
   for _, u in ipairs(s.unavailable) do
     note(state, format("kernel %s skipped: unavailable (%s)", u.kernel, u.why))
   end
@@ -755,11 +781,18 @@ function M.run(spec)
   local kernels = require "mcpi.kernels"
   local measured, running = { unpack(s.kernels) }, {}
   for _, name in ipairs(kernels.started()) do running[name] = true end
-  local ok, berr = true, nil
-  if #s.kernels > 0 then ok, berr = pcall(body, s, state) end
-  -- A SIGINT hook may still be armed if the interruption came through a
-  -- kernel's status code: clear it before doing the bookkeeping.
-  pcall(debug.sethook)
+  -- The measuring, then the bookkeeping as one critical section (entered
+  -- inside the protected call, so a signal that lands between the two is
+  -- caught too): a signal during the bookkeeping only sets the flag, and a
+  -- sweep that got one is reported as interrupted with every file written.
+  local function measuring()
+    local bok, e = true, nil
+    if #s.kernels > 0 then bok, e = pcall(body, s, state) end
+    C.mcpi_signal_defer(1)
+    return bok, e
+  end
+  local gok, ok, berr = pcall(measuring)
+  if not gok then ok, berr = false, ok; C.mcpi_signal_defer(1) end
   context.kernels = kernels.context(measured)
   for _, name in ipairs(measured) do
     if not running[name] then pcall(kernels.find(name).stop) end
@@ -767,37 +800,14 @@ function M.run(spec)
   local interrupted = not ok and is_interrupt(berr)
   progress_clear(state)
 
-  local function finish()
-    if interrupted then partial_summaries(state, s) end
-    local plan = state.plan
-    if plan then
-      for _, p in ipairs(plan.skipped) do
-        state.notes[#state.notes + 1] = format("skipped %s at N=%s: %s", p.kernel, output.count(p.n), p.skip)
-      end
-    end
-    local res = new_results{
-      schema = "mcpi/1", context = context, rows = state.rows, summary = state.summary,
-      fits = M.fits(state.summary), notes = state.notes, plan = plan, baseline = s.baseline,
-      interrupted = interrupted or nil, spec = s, failures = state.failures, show = s.show,
-    }
-    M.last = res
-    noise.close_run(res, state.noise0, state.noise_hist[#state.noise_hist])
-    if state.lines then
-      if not state.lines_err and state.lines.count < #state.rows_out then
-        for i = state.lines.count + 1, #state.rows_out do
-          state.lines:write(state.rows_out[i][1], state.rows_out[i][2])
-        end
-      end
-      state.lines:close()
-    end
-    res.errors = {}
-    if state.lines_err then res.errors[#res.errors + 1] = state.lines_err end
-    files.write_all(res, s)
-    return res
+  local fok, res = pcall(finish, state, s, context, interrupted)
+  if C.mcpi_signal_pending() == 1 then
+    interrupted = true
+    C.mcpi_signal_delivered()
+    if fok then res.interrupted = true end
   end
-  local fok, res = pcall(finish)
-  if not fok then fok, res = pcall(finish) end  -- a stray interrupt hook fires at most once
-  if not fok then error(res, 0) end
+  C.mcpi_signal_defer(0)
+  if not fok then state.journal:close(); error(res, 0) end
 
   if not ok and not interrupted then error(berr, 0) end
   if interrupted then
@@ -807,7 +817,7 @@ function M.run(spec)
     C.mcpi_signal_clear()
     res.partial = true
     stderr:write(format("mcpi: interrupted: %d finished rows kept%s; the results returned are partial\n",
-      #state.rows_out, s.jsonl and format(" in %s", s.jsonl) or ""))
+      #state.rows + #state.summary, s.jsonl and format(" in %s", util.quote_arg(s.jsonl, 200)) or ""))
   end
   files.record(res)
   for _, e in ipairs(res.errors) do

@@ -6,25 +6,17 @@ local format, min = string.format, math.min
 
 local M = {}
 
-local UsageError = {}
-UsageError.__index = UsageError
-UsageError.__tostring = function(e) return e.msg end
+local errors = require "mcpi.errors"
 
---- Raise a usage error: the host prints "mcpi: MSG" and exits with code 2.
--- Inside Lua it is a table with fields exit (2) and msg; tostring gives msg.
-function M.usage(msg)
-  error(setmetatable({ exit = 2, msg = msg }, UsageError), 0)
-end
+--- Raise a usage error: the host prints "mcpi: MSG" and exits with code 2
+-- (mcpi.errors.usage; kept here for the callers that know it from util).
+M.usage = errors.usage
 
---- True if err is a usage error raised by M.usage.
-function M.is_usage(err)
-  return getmetatable(err) == UsageError
-end
+--- True if err is a usage error (mcpi.errors kind "usage").
+M.is_usage = errors.is_usage
 
 --- Raise the error the host reports as "mcpi: interrupted" with exit code 130.
-function M.interrupted()
-  error(setmetatable({ exit = 130, msg = "interrupted" }, UsageError), 0)
-end
+M.interrupted = errors.interrupted
 
 local function valid_utf8(s)
   local i, n = 1, #s
@@ -46,7 +38,11 @@ end
 -- (and every byte >= 0x80 unless the string is valid UTF-8) escaped as \xNN,
 -- cut to about max bytes (default 60) so garbage cannot flood the terminal.
 function M.quote_arg(s, max)
+  if type(s) ~= "string" and type(s) ~= "number" then s = "(" .. type(s) .. ")" end
   s = tostring(s)
+  if max ~= nil and (type(max) ~= "number" or not (max >= 1 and max < math.huge)) then
+    M.blame(format("quote_arg: max must be a number >= 1, got %s", type(max)))
+  end
   max = max or 60
   local cut = ""
   if #s > max then
@@ -64,9 +60,26 @@ function M.quote_arg(s, max)
   return "'" .. s .. "'" .. cut
 end
 
---- Edit distance between two strings (insertions, deletions, substitutions
--- and transpositions of neighbours each cost 1), for "did you mean".
+--- A value for an error message, never raising and always one line: a number
+-- as fmtnum, a string quoted and cut (quote_arg), anything else its type.
+function M.show(v)
+  if type(v) == "number" then return M.fmtnum(v) end
+  if type(v) == "string" then return M.quote_arg(v) end
+  return type(v)
+end
+
+--- Edit distance between two strings of at most 1000 bytes (insertions,
+-- deletions, substitutions and transpositions of neighbours each cost 1),
+-- for "did you mean".
 function M.distance(a, b)
+  if type(a) ~= "string" or type(b) ~= "string" then
+    M.blame(format("distance: a and b must be strings, got %s and %s", type(a), type(b)))
+  end
+  -- quadratic in time and memory: a typo finder, not a diff (suggest() skips
+  -- names over 200 bytes before it gets here)
+  if #a > 1000 or #b > 1000 then
+    M.blame(format("distance: strings of at most 1000 bytes, got %d and %d", #a, #b))
+  end
   local la, lb = #a, #b
   local d = {}
   for i = 0, la do d[i] = { [0] = i } end
@@ -87,10 +100,19 @@ end
 
 --- The candidate closest to name, if it is close enough to be a typo; else nil.
 function M.suggest(name, candidates)
+  if type(name) ~= "string" then
+    error(format("suggest: name must be a string, got %s", type(name)), 2)
+  end
+  if type(candidates) ~= "table" then
+    error(format("suggest: candidates must be a list of strings, got %s", type(candidates)), 2)
+  end
+  if #name > 200 then return nil end  -- no typo is that long
   local best, bestd = nil, math.huge
   for _, c in ipairs(candidates) do
-    local d = M.distance(name, c)
-    if d < bestd then best, bestd = c, d end
+    if type(c) == "string" then
+      local d = M.distance(name, c)
+      if d < bestd then best, bestd = c, d end
+    end
   end
   if best and bestd <= math.max(1, floor(#name / 3)) then return best end
   return nil
@@ -98,6 +120,15 @@ end
 
 --- " (did you mean 'x'?)" or "" -- for error messages.
 function M.did_you_mean(name, candidates, extra)
+  if type(name) ~= "string" then
+    error(format("did_you_mean: name must be a string, got %s", type(name)), 2)
+  end
+  if type(candidates) ~= "table" then
+    error(format("did_you_mean: candidates must be a list of strings, got %s", type(candidates)), 2)
+  end
+  if extra ~= nil and type(extra) ~= "string" then
+    error(format("did_you_mean: extra must be a string, got %s", type(extra)), 2)
+  end
   local s = M.suggest(name, candidates)
   if s and extra then return format(" (did you mean '%s'? %s)", s, extra) end
   if s then return format(" (did you mean '%s'?)", s) end
@@ -105,8 +136,42 @@ function M.did_you_mean(name, candidates, extra)
   return ""
 end
 
+local getinfo = debug.getinfo
+
+-- A frame of mcpi's own library (or C): not where a user's misuse is.
+local function library_frame(info)
+  if info.what == "C" then return true end
+  local src = info.source or ""
+  return src:match("mcpi/[%w_]+%.lua$") ~= nil or src:match("^=mcpi") ~= nil
+end
+
+--- Raise msg (one line) at the first stack level outside mcpi's library: the
+-- user's line that called into it. For misuse the library finds deep inside
+-- (a measured function of the user's that returned nil, found by a decorator
+-- three calls down), where error(msg, 2) would point into mcpi's own files.
+function M.blame(msg)
+  if type(msg) ~= "string" then error(format("blame: msg must be a string, got %s", type(msg)), 2) end
+  local level = 2
+  while true do
+    local info = getinfo(level, "S")
+    if info == nil then level = 2; break end
+    if not library_frame(info) then break end
+    level = level + 1
+  end
+  error(msg, level)
+end
+
 --- Check that v has Lua type t (or one of "t1|t2"); raise error(msg, level+1) if not.
 function M.check(v, t, name, level)
+  if type(t) ~= "string" then
+    error(format("check: t must be a type name like 'number' or 'string|table', got %s", type(t)), 2)
+  end
+  if type(name) ~= "string" then
+    error(format("check: name must be a string naming the argument, got %s", type(name)), 2)
+  end
+  if level ~= nil and (type(level) ~= "number" or level < 1 or level % 1 ~= 0) then
+    error(format("check: level must be a whole number >= 1, got %s", tostring(level)), 2)
+  end
   local tv = type(v)
   for want in t:gmatch("[^|]+") do
     if tv == want then return v end
@@ -120,6 +185,10 @@ local TWO53 = 2 ^ 53
 --- Convert a count or seed to uint64_t: a non-negative integer number, a
 -- uint64_t/int64_t cdata, or a string of decimal digits. Returns nil, err on bad input.
 function M.to_u64(v, what, max)
+  if what ~= nil and type(what) ~= "string" then M.blame(format("to_u64: what must be a string, got %s", type(what))) end
+  if max ~= nil and not (type(max) == "number" and max >= 0 and max < 2 ^ 64) then
+    M.blame(format("to_u64: max must be a number in 0..2^64, got %s", type(max)))
+  end
   what = what or "value"
   local t = type(v)
   local u
@@ -140,12 +209,12 @@ function M.to_u64(v, what, max)
     u = U64(0)
     for i = 1, #v do
       local nu = u * 10 + (v:byte(i) - 48)
-      if nu / 10 ~= u then return nil, format("%s must be < 2^64, got %s", what, v) end
+      if nu / 10 ~= u then return nil, format("%s must be < 2^64, got %s", what, M.quote_arg(v)) end
       u = nu
     end
   else
     return nil, format("%s must be a non-negative integer, got %s", what,
-      t == "string" and format("'%s'", v) or t)
+      t == "string" and M.quote_arg(v) or t)
   end
   if max and u > U64(max) then
     return nil, format("%s must be <= %s, got %s", what, M.u64str(U64(max)), M.u64str(u))
@@ -155,6 +224,9 @@ end
 
 --- Decimal digits of a uint64_t cdata (no ULL suffix).
 function M.u64str(u)
+  if type(u) ~= "number" and type(u) ~= "cdata" then
+    M.blame(format("u64str: u must be a number or uint64_t, got %s", type(u)))
+  end
   return (tostring(U64(u)):gsub("U?LL$", ""))
 end
 

@@ -194,7 +194,7 @@ T.rows("bad input raises a clear error", {
   { "level must be a number in (0, 1) (got 95)", stats.affine_fit, { 1, 2 }, { 1, 2 }, 95 },
   { "df must be a whole number >= 1 (got 0)", stats.t_quantile, 0 },
   { "df must be a whole number >= 1 (got 2.5)", stats.t_quantile, 2.5 },
-  { "df must be a whole number >= 1 (got x)", stats.t_quantile, "x" },
+  { "df must be a whole number >= 1 (got 'x')", stats.t_quantile, "x" },
   { "level must be a number in (0, 1) (got 1)", stats.t_quantile, 3, 1 },
   { "seed must be", stats.rng, -1 },
 }, function(row)

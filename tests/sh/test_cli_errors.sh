@@ -169,8 +169,10 @@ expect_err '^mcpi: \(command line\):1: 42$' "number error object message (positi
 run "$MCPI" -e 'error({exit = 1e10, msg = "x"})'
 expect_rc 1 "exit object out of range is an ordinary error"
 run "$MCPI" -e 'error({exit = 3, msg = "three"})'
-expect_rc 3 "exit object"
-expect_err '^mcpi: three$' "exit object message"
+expect_rc 1 "a table with an exit field is an ordinary error (the kind decides, issue 11.14)"
+run "$MCPI" -e 'error({kind = "usage", msg = "three"})'
+expect_rc 2 "usage kind object"
+expect_err '^mcpi: three$' "kind object message"
 run "$MCPI" -e 'local function f() return 1 + f() end f()'
 expect_rc 1 "stack overflow"
 # Where the overflow leaves too few slots to run the message handler, the
@@ -214,7 +216,7 @@ expect_err '^mcpi: interrupted$' "SIGINT during interpreted Lua: message"
 interrupt_after 1 "$MCPI" -e 'local ok, e = pcall(mcpi.kernels.get("c.scalar").fn, 1e13, 1) print(ok, e.msg) os.exit(7)'
 expect_rc 7 "a script may catch the interruption"
 expect_out '^false	interrupted$' "caught interruption is util.interrupted()"
-interrupt_after 1 "$MCPI" -joff -e 'local ok, e = pcall(function() while true do end end) print(ok, mcpi.util.is_usage(e), e.exit, e.msg) os.exit(7)'
+interrupt_after 1 "$MCPI" -joff -e 'local ok, e = pcall(function() while true do end end) print(ok, mcpi.errors.is_interrupt(e), e.exit, e.msg) os.exit(7)'
 expect_out '^false	true	130	interrupted$' "interpreted code raises the same util.interrupted()"
 mkfifo "$tmp/fifo"
 "$MCPI" repl <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err" &
