@@ -100,7 +100,8 @@ local function run_point(o, mode, k, n, tmp)
     local log = io.open(file .. ".log")
     local text = log and log:read("*a") or ""
     if log then log:close() end
-    error({ exit = 1, msg = format("scaling.lua: %s K=%d failed (%s):\n%s", mode, k, cmd, text) }, 0)
+    io.stderr:write(text)  -- what mpirun and the ranks said, then one line for the exit
+    mcpi.errors.experiment(format("scaling.lua: %s K=%d failed (%s)", mode, k, cmd))
   end
   local res = mcpi.load(file)
   local reps = {}

@@ -265,9 +265,8 @@ function M.sweep_points(plan, s, failed, h)
   if #fpts == 0 then return end
   M.run(fpts, s, s.processes_k, {
     row = function(p, row)
-      p.runs[#p.runs + 1] = row
-      h.state.rows[#h.state.rows + 1] = row
-      h.append(row, output.REP_FIELDS)
+      -- into the point's runs, the results and the .jsonl together (the journal)
+      h.append(row, output.REP_FIELDS, { p.runs, h.state.rows })
       h.state.done_cost = h.state.done_cost + p.rep_cost
       h.progress(format("process %d/%d  %s n=%s", row.process, s.processes_k, p.kernel, output.count(p.n)))
     end,

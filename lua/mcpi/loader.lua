@@ -18,7 +18,7 @@ M.SCHEMA = "mcpi/1"
 
 -- Known row fields and their kinds; any other field may hold any JSON value.
 -- `row` is left to the readers (plot notes rows of an unknown kind).
-local KIND = { kernel = "name", stream = "string", seed = "u64", hits = "u64",
+local KIND = { kernel = "name", stream = "string", seed = "u64", hits = "u64", baseline = "name",
   outlier = "boolean", partial = "boolean", jit_first = "boolean", jit_abort_reasons = "table" }
 for _, list in ipairs{ output.REP_FIELDS, output.SUMMARY_FIELDS } do
   for _, f in ipairs(list) do

@@ -281,9 +281,9 @@ end
 function M.start()
   if rank then return rank == 0 and nil or 0 end
   local ok, err = M.load()
-  if not ok then error({ exit = 1, msg = "mpi: " .. err }, 0) end
+  if not ok then require("mcpi.errors").experiment("mpi: " .. err) end
   local rc = lib.mcpi_mpi_init()
-  if rc ~= OK then error({ exit = 1, msg = "mpi: " .. mpi_error("MPI_Init_thread", rc) }, 0) end
+  if rc ~= OK then require("mcpi.errors").experiment("mpi: " .. mpi_error("MPI_Init_thread", rc)) end
   C.mcpi_dl_pin_loaded()  -- Open MPI's plugins stay mapped
   rank, size = lib.mcpi_mpi_rank(), lib.mcpi_mpi_size()
   total, vals, outs = ffi.new("uint64_t[1]"), ffi.new("double[3]"), ffi.new("double[3]")

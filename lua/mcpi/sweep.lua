@@ -673,7 +673,7 @@ local function body(s, state)
     state.current = nil
   end
   require("mcpi.fresh").sweep_points(plan, s, failed, {
-    append = function(row, order) append(state, row, order) end,
+    append = function(row, order, lists) append(state, row, order, lists) end,
     note = function(msg) note(state, msg) end,
     progress = function(label) if state.bar then progress(state, label) end end,
     summarize = function(pts) summarize_group(state, s, pts) end,
