@@ -151,9 +151,19 @@ MCPI_API int mcpi_fs_mkdir(const char *path, char *err, size_t errlen);
 MCPI_API int mcpi_fs_check(const char *path, char *err, size_t errlen);
 /* strerror(code) for messages. */
 MCPI_API const char *mcpi_fs_strerror(int code);
+/* Reading a directory (opaque): open it (NULL if it cannot be read), the
+** next name ("." and ".." included; NULL at the end; valid until the next
+** call), close. */
+typedef struct mcpi_fs_dir mcpi_fs_dir;
+MCPI_API mcpi_fs_dir *mcpi_fs_dir_open(const char *path);
+MCPI_API const char *mcpi_fs_dir_next(mcpi_fs_dir *d);
+MCPI_API void mcpi_fs_dir_close(mcpi_fs_dir *d);
 
 /* -- Paths (path.c) -------------------------------------------------------- */
 
+/* The path of the running mcpi executable (from /proc/self/exe); "" if
+** unknown. Fresh processes (mcpi.fresh) start it again. */
+MCPI_API const char *mcpi_path_exe(void);
 /* The directory of the running mcpi executable (from /proc/self/exe), no
 ** trailing slash; "" if unknown. The Python peers are found beside it. */
 MCPI_API const char *mcpi_path_exe_dir(void);
