@@ -31,12 +31,14 @@ function M.beside(spec)
   return spec
 end
 
+--- The directory part of path ("." for a bare name, "/" for a file in /).
 local function dirname(path)
   local d = path:match("^(.*)/[^/]*$")
   if d == nil then return "." end
   if d == "" then return "/" end
   return d
 end
+M.dirname = dirname
 
 --- Can a file be created at path (its directory exists and is writable)?
 -- Returns true, or nil and "cannot write 'PATH': reason".
