@@ -67,6 +67,10 @@ MCPI_API int mcpi_simd_path(void);
 MCPI_API int mcpi_simd_force(int path);
 MCPI_API int mcpi_simd_supported(int path);  /* 1 if this CPU runs path */
 MCPI_API const char *mcpi_simd_name(int path);
+/* The count function of a path (scalar, avx2, avx512 as above); NULL for no
+** such path. c.simd and each of c.threads' threads run mcpi_simd_path()'s. */
+typedef int (*mcpi_count_fn)(uint64_t seed, uint64_t first, uint64_t n, uint64_t *hits);
+MCPI_API mcpi_count_fn mcpi_simd_count_fn(int path);
 
 /* The chosen SIMD path on `threads` threads (0 = online CPUs, at most
 ** mcpi_threads_max()), created and joined inside the call; shares are cut at
@@ -97,6 +101,7 @@ MCPI_API const char *mcpi_auto_build_name(int i);
 MCPI_API int mcpi_auto_count_build(int i, uint64_t seed, uint64_t first, uint64_t n,
                                    uint64_t *hits);
 
+/* A message for a status code of any kernel (status.c). */
 MCPI_API const char *mcpi_strerror(int code);
 
 /* -- Clock ---------------------------------------------------------------- */
