@@ -1,6 +1,7 @@
 /*
-** kernel_threads.c -- c.threads: mcpi_simd_path()'s kernel on T threads,
-** created and joined inside the call.
+** kernel_threads.c -- c.threads: mcpi_simd_path()'s kernel (from the table
+** in kernel_simd.c, mcpi_simd_count_fn) on T threads, created and joined
+** inside the call.
 **
 ** The range is cut at multiples of 64 samples, so every share but the ends
 ** starts on a block boundary the SIMD loops take whole; the count is a sum over

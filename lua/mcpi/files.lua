@@ -5,7 +5,8 @@
 --   DIR/F_charts/*.svg (cleared of an earlier run's charts)  DIR/F.html
 -- Each of jsonl/csv/charts/report may be given a path of its own, or false.
 -- Also: the check that an output can be written before measuring, the
--- problems a script's exit status reports, and durations in hours.
+-- problems a script's exit status reports, durations in hours, dirname and
+-- listing a directory (mcpi_fs_dir_* of src/fsio.c).
 local ffi = require "ffi"
 local C = require "mcpi.capi"
 
