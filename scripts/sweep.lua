@@ -8,7 +8,6 @@
 -- (the options of `mcpi run`; see `mcpi help run`). Slow kernels are skipped at
 -- large N by the plan, which says so on stderr. Exit 1 when a kernel failed
 -- or an output could not be written, 130 when interrupted.
-local ffi = require "ffi"
 
 local spec = require("mcpi.runcmd").parse(arg, 1, {
   cmd = "sweep.lua",
@@ -24,8 +23,7 @@ if not spec then
   return
 end
 if not spec.json then
-  pcall(ffi.cdef, "int mkdir(const char *path, unsigned int mode);")
-  ffi.C.mkdir("results", 493)  -- 0755; an existing folder is fine
+  require("mcpi.writer").mkdir("results")  -- an existing folder is fine
   spec.json = "results/sweep.json"
 end
 

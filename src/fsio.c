@@ -10,6 +10,7 @@
 ** fits (a directory, a block device, a dangling link) is refused with a reason.
 ** The row journal appends through mcpi_fs_append_open/append/close under an
 ** exclusive flock, so two sweeps never interleave lines in one file.
+** mcpi_fs_dir_* list a directory for mcpi.files (stale charts).
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "mcpi.h"
@@ -254,4 +256,32 @@ int mcpi_fs_mkdir(const char *path, char *err, size_t errlen)
   if (access(path, W_OK | X_OK) != 0)
     return seterr(err, errlen, "cannot write into '%s': %s", path, strerror(errno));
   return 0;
+}
+
+/* -- Reading a directory -------------------------------------------------- */
+
+/* DIR behind an opaque name, so Lua needs no struct dirent layout. */
+struct mcpi_fs_dir { DIR *d; };
+
+mcpi_fs_dir *mcpi_fs_dir_open(const char *path)
+{
+  DIR *d = opendir(path);
+  if (d == NULL) return NULL;
+  mcpi_fs_dir *h = malloc(sizeof *h);
+  if (h == NULL) { closedir(d); return NULL; }
+  h->d = d;
+  return h;
+}
+
+const char *mcpi_fs_dir_next(mcpi_fs_dir *h)
+{
+  struct dirent *e = readdir(h->d);
+  return e ? e->d_name : NULL;
+}
+
+void mcpi_fs_dir_close(mcpi_fs_dir *h)
+{
+  if (h == NULL) return;
+  closedir(h->d);
+  free(h);
 }

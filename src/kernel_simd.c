@@ -1,7 +1,8 @@
 /*
 ** kernel_simd.c -- c.simd: the best SIMD path this CPU and OS run, chosen at
-** run time, or the one forced by mcpi_simd_force / MCPI_SIMD; and the status
-** strings every kernel's codes map to.
+** run time, or the one forced by mcpi_simd_force / MCPI_SIMD. The one owner
+** of CPU detection, forcing, path names and the path -> count function table
+** (mcpi_simd_count_fn, which c.threads runs on each thread too).
 **
 ** A path counts as supported only if CPUID has the instructions *and* XGETBV
 ** shows the OS saves the registers (a kernel built without AVX-512 context
@@ -97,26 +98,21 @@ const char *mcpi_simd_name(int path)
   return path >= 0 && path < MCPI_PATH_COUNT ? names[path] : "unknown";
 }
 
+/* -- The path -> count function table --------------------------------------- */
+
+static const mcpi_count_fn counts[MCPI_PATH_COUNT] = {
+  mcpi_scalar_count, mcpi_avx2_count, mcpi_avx512_count
+};
+
+/* The count function of path; NULL for no such path (-1 included). */
+mcpi_count_fn mcpi_simd_count_fn(int path)
+{
+  return path >= 0 && path < MCPI_PATH_COUNT ? counts[path] : 0;
+}
+
 /* Hits among samples first..first+n-1 on mcpi_simd_path(). */
 int mcpi_simd_count(uint64_t seed, uint64_t first, uint64_t n, uint64_t *hits)
 {
-  switch (mcpi_simd_path()) {
-  case MCPI_PATH_SCALAR: return mcpi_scalar_count(seed, first, n, hits);
-  case MCPI_PATH_AVX2: return mcpi_avx2_count(seed, first, n, hits);
-  case MCPI_PATH_AVX512: return mcpi_avx512_count(seed, first, n, hits);
-  default: return MCPI_EINVAL;
-  }
-}
-
-/* A message for a status code returned by any mcpi_* kernel. */
-const char *mcpi_strerror(int code)
-{
-  switch (code) {
-  case MCPI_OK: return "ok";
-  case MCPI_EINVAL: return "argument out of range";
-  case MCPI_EUNSUPPORTED: return "this CPU cannot run that SIMD path";
-  case MCPI_EINTR: return "interrupted";
-  case MCPI_ETHREAD: return "cannot create a thread";
-  default: return "unknown error";
-  }
+  mcpi_count_fn fn = mcpi_simd_count_fn(mcpi_simd_path());
+  return fn ? fn(seed, first, n, hits) : MCPI_EINVAL;
 }

@@ -1,6 +1,7 @@
 /*
-** kernel_threads.c -- c.threads: mcpi_simd_path()'s kernel on T threads,
-** created and joined inside the call.
+** kernel_threads.c -- c.threads: mcpi_simd_path()'s kernel (from the table
+** in kernel_simd.c, mcpi_simd_count_fn) on T threads, created and joined
+** inside the call.
 **
 ** The range is cut at multiples of 64 samples, so every share but the ends
 ** starts on a block boundary the SIMD loops take whole; the count is a sum over
@@ -17,10 +18,8 @@
 #define MAX_THREADS 1024
 #define GRAIN ((uint64_t)1 << 16)
 
-typedef int (*count_fn)(uint64_t, uint64_t, uint64_t, uint64_t *);
-
 struct share {
-  count_fn fn;
+  mcpi_count_fn fn;
   uint64_t seed, first, n, hits;
   int rc;
   pthread_t tid;
@@ -66,15 +65,10 @@ int mcpi_threads_count(uint64_t seed, uint64_t first, uint64_t n, int threads,
 {
   if (hits == 0 || first + n < first || threads < 0 || threads > MAX_THREADS)
     return MCPI_EINVAL;
-  count_fn fn;
-  switch (mcpi_simd_path()) {
-  case MCPI_PATH_SCALAR: fn = mcpi_scalar_count; break;
-  case MCPI_PATH_AVX2: fn = mcpi_avx2_count; break;
-  case MCPI_PATH_AVX512: fn = mcpi_avx512_count; break;
-  default: return MCPI_EINVAL;
-  }
-  if (mcpi_simd_path() != MCPI_PATH_SCALAR && !mcpi_simd_supported(mcpi_simd_path()))
-    return MCPI_EUNSUPPORTED;
+  int path = mcpi_simd_path();
+  mcpi_count_fn fn = mcpi_simd_count_fn(path);
+  if (fn == 0) return MCPI_EINVAL;
+  if (path != MCPI_PATH_SCALAR && !mcpi_simd_supported(path)) return MCPI_EUNSUPPORTED;
   /* Under two grains one thread runs it all: skip the affinity syscall,
   ** which costs more than 10 samples do. */
   if (n / GRAIN < 2) return fn(seed, first, n, hits);

@@ -67,6 +67,10 @@ MCPI_API int mcpi_simd_path(void);
 MCPI_API int mcpi_simd_force(int path);
 MCPI_API int mcpi_simd_supported(int path);  /* 1 if this CPU runs path */
 MCPI_API const char *mcpi_simd_name(int path);
+/* The count function of a path (scalar, avx2, avx512 as above); NULL for no
+** such path. c.simd and each of c.threads' threads run mcpi_simd_path()'s. */
+typedef int (*mcpi_count_fn)(uint64_t seed, uint64_t first, uint64_t n, uint64_t *hits);
+MCPI_API mcpi_count_fn mcpi_simd_count_fn(int path);
 
 /* The chosen SIMD path on `threads` threads (0 = online CPUs, at most
 ** mcpi_threads_max()), created and joined inside the call; shares are cut at
@@ -97,6 +101,7 @@ MCPI_API const char *mcpi_auto_build_name(int i);
 MCPI_API int mcpi_auto_count_build(int i, uint64_t seed, uint64_t first, uint64_t n,
                                    uint64_t *hits);
 
+/* A message for a status code of any kernel (status.c). */
 MCPI_API const char *mcpi_strerror(int code);
 
 /* -- Clock ---------------------------------------------------------------- */
@@ -151,9 +156,19 @@ MCPI_API int mcpi_fs_mkdir(const char *path, char *err, size_t errlen);
 MCPI_API int mcpi_fs_check(const char *path, char *err, size_t errlen);
 /* strerror(code) for messages. */
 MCPI_API const char *mcpi_fs_strerror(int code);
+/* Reading a directory (opaque): open it (NULL if it cannot be read), the
+** next name ("." and ".." included; NULL at the end; valid until the next
+** call), close. */
+typedef struct mcpi_fs_dir mcpi_fs_dir;
+MCPI_API mcpi_fs_dir *mcpi_fs_dir_open(const char *path);
+MCPI_API const char *mcpi_fs_dir_next(mcpi_fs_dir *d);
+MCPI_API void mcpi_fs_dir_close(mcpi_fs_dir *d);
 
 /* -- Paths (path.c) -------------------------------------------------------- */
 
+/* The path of the running mcpi executable (from /proc/self/exe); "" if
+** unknown. Fresh processes (mcpi.fresh) start it again. */
+MCPI_API const char *mcpi_path_exe(void);
 /* The directory of the running mcpi executable (from /proc/self/exe), no
 ** trailing slash; "" if unknown. The Python peers are found beside it. */
 MCPI_API const char *mcpi_path_exe_dir(void);

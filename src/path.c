@@ -7,16 +7,28 @@
 #include <unistd.h>
 #include "mcpi.h"
 
+static char exe[PATH_MAX];
 static char dir[PATH_MAX];
 
-/* The directory of the running executable (readlink /proc/self/exe), without
-** a trailing slash; "" where that link cannot be read. */
+/* The path of the running executable (readlink /proc/self/exe); "" where
+** that link cannot be read. */
+const char *mcpi_path_exe(void)
+{
+  if (exe[0] == 0) {
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[len > 0 ? len : 0] = 0;
+  }
+  return exe;
+}
+
+/* The directory of the running executable, without a trailing slash; ""
+** where the link cannot be read. */
 const char *mcpi_path_exe_dir(void)
 {
   if (dir[0] == 0) {
-    ssize_t len = readlink("/proc/self/exe", dir, sizeof dir - 1);
-    if (len <= 0) return dir[0] = 0, dir;
-    dir[len] = 0;
+    const char *e = mcpi_path_exe();
+    if (e[0] == 0) return dir;
+    strcpy(dir, e);
     char *slash = strrchr(dir, '/');
     if (slash == NULL) dir[0] = 0;
     else if (slash == dir) dir[1] = 0;  /* the executable is in / */

@@ -1,5 +1,5 @@
 /*
-** philox.cl -- ocl.philox: the philox v1 stream (DESIGN.md) in OpenCL C.
+** philox.cl -- ocl.philox: the philox v1 stream (defined in src/philox.h) in OpenCL C.
 ** Embedded in mcpi as the Lua string mcpi.philox_cl and built at run time by
 ** lua/mcpi/ocl.lua for whatever OpenCL device the ICD loader offers.
 **

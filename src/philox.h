@@ -5,6 +5,9 @@
 ** Stream: key = (seed lo, seed hi); block j has counter (j lo, j hi, 0, 0)
 ** and yields samples 2j = (r0, r1) and 2j+1 = (r2, r3). A sample hits iff
 ** x*x + y*y < 2^64 exactly: the 64-bit sum of the two squares does not carry.
+** This is the stream's one definition; every port (lua/mcpi/philox.lua,
+** src/philox.cl, src/dl/cuda.cu, src/peers/philox_ref.py and the peers) cites
+** it, and tests/data/philox_kat.txt holds Random123's known answers.
 */
 #ifndef MCPI_PHILOX_H
 #define MCPI_PHILOX_H

@@ -4,28 +4,18 @@ local svg = require "mcpi.svg"
 local chart = require "mcpi.chart"
 local util = require "mcpi.util"
 
-local type, tostring, tonumber, pairs, ipairs = type, tostring, tonumber, pairs, ipairs
+local tostring, pairs, ipairs = tostring, pairs, ipairs
 local format, concat, sort = string.format, table.concat, table.sort
-local floor, sqrt, log10, abs, max, min = math.floor, math.sqrt, math.log10, math.abs, math.max, math.min
-local huge, pi = math.huge, math.pi
+local floor, log10, abs, max, min, huge = math.floor, math.log10, math.abs, math.max, math.min, math.huge
 
 local M = {}
 
-local style_of = chart.style_of
-local new_chart = chart.new_chart
-local positive = chart.positive
-local bounds = chart.bounds
-local has = chart.has
-local series = chart.series
-local numattr = chart.numattr
-local plural = chart.plural
-local fin = chart.fin
+-- the chart machinery (mcpi.chart), N as text (mcpi.series), the error metric (mcpi.chart_n)
+local style_of, new_chart, positive, bounds = chart.style_of, chart.new_chart, chart.positive, chart.bounds
+local has, numattr, plural = chart.has, chart.numattr, chart.plural
+local si, truncate, log_axis = chart.si, chart.truncate, chart.log_axis
 local X0, X1, Y0, Y1 = chart.X0, chart.X1, chart.Y0, chart.Y1
-M.si, M.duration, M.truncate, M.log_axis = chart.si, chart.duration, chart.truncate, chart.log_axis
-
-local P_HIT = pi / 4
-local SIGMA1 = 4 * sqrt(P_HIT * (1 - P_HIT))  -- 1.642...: sigma_theory * sqrt(N)
-M.ntext = require("mcpi.series").ntext
+local ntext = require("mcpi.series").ntext
 local error_metric = require("mcpi.chart_n").error_metric
 
 -- throughput value has; nil when there is none (then each kernel's largest).
@@ -91,7 +81,7 @@ function M.linear_axis(vmax, p0, p1)
   function ax.map(v) return p0 + v / hi * (p1 - p0) end
   for i = 0, math.floor(hi / step + 0.5) do
     local v = i * step
-    ax.ticks[#ax.ticks + 1] = { value = v, pos = ax.map(v), major = true, label = M.si(v) }
+    ax.ticks[#ax.ticks + 1] = { value = v, pos = ax.map(v), major = true, label = si(v) }
   end
   return ax
 end
@@ -123,7 +113,7 @@ end
 -- where the summary row carries one (mcpi compare's speedup_lo/hi) against
 -- this baseline, else the plain ratio of medians.
 local function bar_label(r, base, speed, cn)
-  local label = format("%s samples/s", M.si(r.sps))
+  local label = format("%s samples/s", si(r.sps))
   if r.name == base then
     label = label .. "  (baseline)"
   elseif r.p and r.p.speedup and r.p.baseline == base then
@@ -134,7 +124,7 @@ local function bar_label(r, base, speed, cn)
   elseif speed then
     label = label .. format("  \195\151%s", ratio_text(speed))
   end
-  if not cn then label = label .. format("  at N=%s", M.ntext(r.n)) end
+  if not cn then label = label .. format("  at N=%s", ntext(r.n)) end
   return label
 end
 
@@ -148,7 +138,7 @@ function M.chart_throughput(S, opts)
   local sub
   if cn then
     sub = format("median samples/s at N = %s, the largest N all kernels ran; speed-up over %s",
-      M.ntext(cn), tostring(base))
+      ntext(cn), tostring(base))
   else
     sub = format("median samples/s at each kernel's largest N (no N common to all); speed-up over %s",
       tostring(base))
@@ -184,7 +174,7 @@ function M.chart_throughput(S, opts)
       ["fill-opacity"] = 0.9 })
     c:marker(bx0 - 12, yc, style, { class = "key" })
     d:el("text", { x = bx0 - 22, y = yc + fs * 0.35, ["text-anchor"] = "end", class = "lab", style = fstyle },
-      M.truncate(r.name, 16))
+      truncate(r.name, 16))
     d:el("text", { x = xe + 8, y = yc + fs * 0.35, class = "lab speedup", style = fstyle },
       bar_label(r, base, speed, cn))
     d:close()
@@ -239,7 +229,7 @@ function M.chart_front(S, opts)
   end
   local xb = bounds(pts, "x", "x")
   local yb = bounds(pts, "y", "y")
-  c:axes(M.log_axis(xb.min, xb.max, X0, X1), M.log_axis(yb.min, yb.max, Y1, Y0),
+  c:axes(log_axis(xb.min, xb.max, X0, X1), log_axis(yb.min, yb.max, Y1, Y0),
     "time per call (s)", format("%s (absolute, of pi)", what))
   local xa, ya = c.xa, c.ya
   local front = pareto(pts)
@@ -272,7 +262,7 @@ function M.chart_front(S, opts)
     if not labelled[p.n] and not (last and abs(x - last[1]) < 44 and abs(y - last[2]) < 14) then
       labelled[p.n] = true
       c.d:el("text", { x = x, y = y, class = "note", ["text-anchor"] = anchor,
-        ["data-n"] = numattr(p.n) }, "N=" .. M.ntext(p.n))
+        ["data-n"] = numattr(p.n) }, "N=" .. ntext(p.n))
       last = { x, y }
     end
   end

@@ -1,31 +1,19 @@
 --- mcpi.chart_n: the charts against N: time and |error| per kernel, and all
 -- kernels together (time_all, error_all). Data from mcpi.series.collect.
-local svg = require "mcpi.svg"
 local chart = require "mcpi.chart"
 local util = require "mcpi.util"
 
-local type, tostring, tonumber, pairs, ipairs = type, tostring, tonumber, pairs, ipairs
-local format, concat, sort = string.format, table.concat, table.sort
-local floor, sqrt, log10, abs, max, min = math.floor, math.sqrt, math.log10, math.abs, math.max, math.min
-local huge, pi = math.huge, math.pi
+local type, tonumber, ipairs = type, tonumber, ipairs
+local format, concat = string.format, table.concat
+local sqrt, max, min, huge = math.sqrt, math.max, math.min, math.huge
 
 local M = {}
 
-local style_of = chart.style_of
-local new_chart = chart.new_chart
-local positive = chart.positive
-local bounds = chart.bounds
-local has = chart.has
-local series = chart.series
-local numattr = chart.numattr
-local plural = chart.plural
-local fin = chart.fin
+-- the chart machinery (mcpi.chart) and N as text (mcpi.series)
+local style_of, new_chart, positive, bounds = chart.style_of, chart.new_chart, chart.positive, chart.bounds
+local has, series, plural, fin, log_axis = chart.has, chart.series, chart.plural, chart.fin, chart.log_axis
 local X0, X1, Y0, Y1 = chart.X0, chart.X1, chart.Y0, chart.Y1
-M.si, M.duration, M.truncate, M.log_axis = chart.si, chart.duration, chart.truncate, chart.log_axis
-
-local P_HIT = pi / 4
-local SIGMA1 = 4 * sqrt(P_HIT * (1 - P_HIT))  -- 1.642...: sigma_theory * sqrt(N)
-M.ntext = require("mcpi.series").ntext
+local ntext, SIGMA1 = require("mcpi.series").ntext, require("mcpi.series").SIGMA1
 
 -- The usable fit of kernel's metric: model "affine" (t0 + c*N, a positive
 -- c) or the power law (a fit without a model field is one).
@@ -43,8 +31,8 @@ end
 
 local function n_range(k)
   local a, b = k.points[1].n, k.points[#k.points].n
-  if a == b then return format("N = %s", M.ntext(a)) end
-  return format("N = %s .. %s", M.ntext(a), M.ntext(b))
+  if a == b then return format("N = %s", ntext(a)) end
+  return format("N = %s .. %s", ntext(a), ntext(b))
 end
 
 local function fit_label(fit)
@@ -83,7 +71,7 @@ function M.chart_time(S, k, opts)
       if positive(v) then yb.min, yb.max = min(yb.min, v), max(yb.max, v) end
     end
   end
-  c:axes(M.log_axis(xb.min, xb.max, X0, X1), M.log_axis(yb.min, yb.max, Y1, Y0), XLABEL, "time per call (s)")
+  c:axes(log_axis(xb.min, xb.max, X0, X1), log_axis(yb.min, yb.max, Y1, Y0), XLABEL, "time per call (s)")
   local fit = fit_for(opts.results or {}, k.name, "seconds", "affine")
     or fit_for(opts.results or {}, k.name, "seconds", "power")
   if fit then
@@ -133,7 +121,7 @@ function M.chart_error(S, k, opts)
   end
   yb.min = min(yb.min, SIGMA1 / sqrt(xb.max))
   yb.max = max(yb.max, SIGMA1 / sqrt(xb.min))
-  c:axes(M.log_axis(xb.min, xb.max, X0, X1), M.log_axis(yb.min, yb.max, Y1, Y0), XLABEL, "|error| (absolute, of pi)")
+  c:axes(log_axis(xb.min, xb.max, X0, X1), log_axis(yb.min, yb.max, Y1, Y0), XLABEL, "|error| (absolute, of pi)")
   c:curve(function(n) return SIGMA1 / sqrt(n) end, { stroke = "#000000", ["stroke-width"] = 1.4,
     ["stroke-dasharray"] = "7 4", class = "theory" })
   local fit = fit_for(opts.results or {}, k.name, "abs_err", "power")
@@ -176,7 +164,7 @@ function M.chart_time_all(S, opts)
     c:empty("no finite time values in these results")
     return c:finish()
   end
-  c:axes(M.log_axis(xb.min, xb.max, X0, X1), M.log_axis(yb.min, yb.max, Y1, Y0), XLABEL, "time per call (s)")
+  c:axes(log_axis(xb.min, xb.max, X0, X1), log_axis(yb.min, yb.max, Y1, Y0), XLABEL, "time per call (s)")
   for _, s in ipairs(all) do
     if #s.pts > 0 then
       local style = s.k.style or style_of(s.k.index)
@@ -274,7 +262,7 @@ function M.chart_error_all(S, opts)
   end
   yb.min = min(yb.min, SIGMA1 / sqrt(xb.max))
   yb.max = max(yb.max, SIGMA1 / sqrt(xb.min))
-  c:axes(M.log_axis(xb.min, xb.max, X0, X1), M.log_axis(yb.min, yb.max, Y1, Y0), XLABEL,
+  c:axes(log_axis(xb.min, xb.max, X0, X1), log_axis(yb.min, yb.max, Y1, Y0), XLABEL,
     format("%s (absolute, of pi)", what))
   c:curve(function(n) return SIGMA1 / sqrt(n) end, { stroke = "#000000", ["stroke-width"] = 1.6,
     ["stroke-dasharray"] = "7 4", class = "theory" })

@@ -5,8 +5,10 @@
 --   DIR/F_charts/*.svg (cleared of an earlier run's charts)  DIR/F.html
 -- Each of jsonl/csv/charts/report may be given a path of its own, or false.
 -- Also: the check that an output can be written before measuring, the
--- problems a script's exit status reports, and durations in hours.
+-- problems a script's exit status reports, durations in hours, dirname and
+-- listing a directory (mcpi_fs_dir_* of src/fsio.c).
 local ffi = require "ffi"
+local C = require "mcpi.capi"
 
 local type, ipairs, format, concat, floor = type, ipairs, string.format, table.concat, math.floor
 local open, remove = io.open, os.remove
@@ -30,12 +32,14 @@ function M.beside(spec)
   return spec
 end
 
+--- The directory part of path ("." for a bare name, "/" for a file in /).
 local function dirname(path)
   local d = path:match("^(.*)/[^/]*$")
   if d == nil then return "." end
   if d == "" then return "/" end
   return d
 end
+M.dirname = dirname
 
 --- Can a file be created at path (its directory exists and is writable)?
 -- Returns true, or nil and "cannot write 'PATH': reason".
@@ -50,29 +54,18 @@ function M.writable(path)
   return true
 end
 
-pcall(ffi.cdef, [[
-typedef struct mcpi_DIR mcpi_DIR;
-mcpi_DIR *opendir(const char *name);
-int closedir(mcpi_DIR *d);
-]])
-local readdir_ok = pcall(ffi.cdef, [[
-struct mcpi_dirent { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[256]; };
-struct mcpi_dirent *readdir(mcpi_DIR *d);
-]])
-
---- The names in directory dir (nil when it cannot be read). Linux x86-64
--- and aarch64 glibc layout of struct dirent.
+--- The names in directory dir ("." and ".." included; nil when it cannot
+-- be read), through mcpi_fs_dir_* (src/fsio.c).
 function M.list(dir)
-  if not readdir_ok or ffi.os ~= "Linux" then return nil end
-  local d = ffi.C.opendir(dir)
+  local d = C.mcpi_fs_dir_open(dir)
   if d == nil then return nil end
   local names = {}
   while true do
-    local e = ffi.C.readdir(d)
-    if e == nil then break end
-    names[#names + 1] = ffi.string(e.d_name)
+    local name = C.mcpi_fs_dir_next(d)
+    if name == nil then break end
+    names[#names + 1] = ffi.string(name)
   end
-  ffi.C.closedir(d)
+  C.mcpi_fs_dir_close(d)
   return names
 end
 

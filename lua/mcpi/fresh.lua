@@ -32,14 +32,11 @@ M.AUTO = { 9, 7, 5, 3, 2 }  -- the candidates processes = "auto" tries, most fir
 
 -- -- The executable ---------------------------------------------------------------
 
-pcall(ffi.cdef, "ssize_t readlink(const char *path, char *buf, size_t len);")
-
---- Path of the running mcpi (readlink /proc/self/exe), or nil, err.
+--- Path of the running mcpi (mcpi_path_exe: /proc/self/exe), or nil, err.
 function M.exe()
-  local buf = ffi.new("char[4096]")
-  local n = ffi.C.readlink("/proc/self/exe", buf, 4095)
-  if n <= 0 then return nil, "cannot find the mcpi executable (/proc/self/exe)" end
-  return ffi.string(buf, n)
+  local exe = ffi.string(C.mcpi_path_exe())
+  if exe == "" then return nil, "cannot find the mcpi executable (/proc/self/exe)" end
+  return exe
 end
 
 -- -- Child ---------------------------------------------------------------------------

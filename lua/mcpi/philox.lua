@@ -1,4 +1,4 @@
---- mcpi.philox: the philox v1 stream (DESIGN.md) in Lua over the FFI, bit for
+--- mcpi.philox: the philox v1 stream in Lua over the FFI, bit for
 -- bit the stream of src/philox.h: Philox4x32-10 on counter (j lo, j hi, 0, 0)
 -- and key (seed lo, seed hi); block j gives samples 2j = (r0, r1) and
 -- 2j+1 = (r2, r3); a sample hits iff x*x + y*y < 2^64 exactly.

@@ -12,26 +12,12 @@ local svg = require "mcpi.svg"
 local chart = require "mcpi.chart"
 local util = require "mcpi.util"
 
-local type, tostring, tonumber, pairs, ipairs = type, tostring, tonumber, pairs, ipairs
-local format, concat, sort = string.format, table.concat, table.sort
-local floor, sqrt, log10, abs, max, min = math.floor, math.sqrt, math.log10, math.abs, math.max, math.min
-local huge, pi = math.huge, math.pi
-local io_open = io.open
+local type, pairs, ipairs = type, pairs, ipairs
+local format, sort = string.format, table.sort
+local sqrt = math.sqrt
 
 local M = {}
 
-local style_of = chart.style_of
-local new_chart = chart.new_chart
-local positive = chart.positive
-local bounds = chart.bounds
-local has = chart.has
-local series = chart.series
-local numattr = chart.numattr
-local plural = chart.plural
-local X0 = chart.X0
-local X1 = chart.X1
-local Y0 = chart.Y0
-local Y1 = chart.Y1
 -- The chart machinery, public here as before.
 M.PALETTE, M.MARKERS = chart.PALETTE, chart.MARKERS
 M.si, M.duration, M.truncate, M.log_axis = chart.si, chart.duration, chart.truncate, chart.log_axis
@@ -166,12 +152,7 @@ end
 
 -- -- The command -------------------------------------------------------------
 
-local function dirname(path)
-  local d = path:match("^(.*)/[^/]*$")
-  if d == nil then return "." end
-  if d == "" then return "/" end
-  return d
-end
+local dirname = require("mcpi.files").dirname
 M.dirname = dirname
 
 --- Parse a command's options: spec maps option -> field ("-o" = "output");

@@ -2,32 +2,22 @@
 -- what the charts and the report draw: per kernel, per N, the median time
 -- with its CI, the errors, throughput, repetitions. Reading, checking and
 -- collecting; nothing here draws.
-local svg = require "mcpi.svg"
 local chart = require "mcpi.chart"
 local util = require "mcpi.util"
 
 local type, tostring, tonumber, pairs, ipairs = type, tostring, tonumber, pairs, ipairs
 local format, concat, sort = string.format, table.concat, table.sort
-local floor, sqrt, log10, abs, max, min = math.floor, math.sqrt, math.log10, math.abs, math.max, math.min
-local huge, pi = math.huge, math.pi
+local floor, sqrt, log10, huge = math.floor, math.sqrt, math.log10, math.huge
 local io_open = io.open
 
 local M = {}
 
-local style_of = chart.style_of
-local new_chart = chart.new_chart
-local positive = chart.positive
-local bounds = chart.bounds
-local has = chart.has
-local series = chart.series
-local numattr = chart.numattr
-local plural = chart.plural
-local fin = chart.fin
-local X0, X1, Y0, Y1 = chart.X0, chart.X1, chart.Y0, chart.Y1
-M.si, M.duration, M.truncate, M.log_axis = chart.si, chart.duration, chart.truncate, chart.log_axis
+local positive, fin = chart.positive, chart.fin
 
-local P_HIT = pi / 4
-local SIGMA1 = 4 * sqrt(P_HIT * (1 - P_HIT))  -- 1.642...: sigma_theory * sqrt(N)
+-- sigma_theory * sqrt(N) = 4 sqrt(p (1 - p)), p = pi/4: 1.642...; the error charts' reference line
+local P_HIT = math.pi / 4
+local SIGMA1 = 4 * sqrt(P_HIT * (1 - P_HIT))
+M.SIGMA1 = SIGMA1
 
 M.SCHEMA = "mcpi/1"
 

@@ -1,5 +1,5 @@
 /*
-** dl/cuda.cu -- cuda.philox: the philox v1 stream (DESIGN.md) in CUDA C,
+** dl/cuda.cu -- cuda.philox: the philox v1 stream (defined in src/philox.h) in CUDA C,
 ** built by nvcc into obj/dl/libmcpi_cuda.so (CUDA runtime linked statically)
 ** and loaded by lua/mcpi/cuda.lua at run time, so the mcpi binary never needs
 ** CUDA to start; without a driver or a GPU mcpi_cuda_probe says why.

@@ -1,6 +1,6 @@
 """philox_ref: the philox v1 stream in plain Python integers, the yardstick
 the peer tests and the Python test driver use (slow: small N only).
-See DESIGN.md: key = (seed lo, seed hi); block j has counter (j lo, j hi, 0, 0)
+The stream, as src/philox.h defines it: key = (seed lo, seed hi); block j has counter (j lo, j hi, 0, 0)
 and yields samples 2j = (r0, r1), 2j+1 = (r2, r3); a sample hits iff
 x*x + y*y < 2^64.
 """
