@@ -35,14 +35,22 @@ T.test("timed: a short kernel is repeated inside and reported per call", functio
   -- the first count was chosen while the loop ran interpreted; once compiled
   -- the region may fall under half the minimum and the count grows, then it
   -- is reused: it never shrinks and settles within a few calls
+  -- (on a loaded machine or under the sanitizers a late slow spell can grow
+  -- it once more, so what is checked is that it is reused, not when it settles)
   local counts, last = { r.calls }, nil
-  for seed = 2, 10 do
+  for seed = 2, 20 do
     last = f{ n = 10, seed = seed }
     counts[#counts + 1] = last.calls
     T.ok(last.seconds * last.calls * 1e9 >= 0.5 * mcpi.decorators.min_time_ns(), "region long enough")
   end
-  for i = 2, #counts do T.ok(counts[i] >= counts[i - 1], "the count only grows") end
-  T.eq(counts[#counts], counts[#counts - 2], "then the count is reused for the same n: " .. table.concat(counts, ","))
+  local distinct, reused = 1, false
+  for i = 2, #counts do
+    T.ok(counts[i] >= counts[i - 1], "the count only grows")
+    if counts[i] ~= counts[i - 1] then distinct = distinct + 1 end
+    if i >= 3 and counts[i] == counts[i - 1] and counts[i] == counts[i - 2] then reused = true end
+  end
+  T.ok(reused, "the count is reused for the same n: " .. table.concat(counts, ","))
+  T.ok(distinct <= 5, "it settles within a few growths: " .. table.concat(counts, ","))
   T.eq(last.first_call_seconds, nil)
 end)
 
