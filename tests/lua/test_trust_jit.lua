@@ -77,11 +77,19 @@ end)
 T.test("a compiled Lua kernel is mostly compiled code and not marked", function()
   local f = mcpi.jitstats(mcpi.timed(mcpi.kernel("lua.philox")))
   for i = 1, 3 do f{ n = 1e5, seed = i } end
-  local r = f{ n = 3e7, seed = 1 }
+  -- A window may still catch LuaJIT compiling (a side trace, or a trace
+  -- retried after an abort; once seen on the loaded CI machine: 98% compiler),
+  -- so up to three windows are taken: one of them must be mostly compiled code.
+  local r, why
+  for seed = 1, 3 do
+    r = f{ n = 3e7, seed = seed }
+    why = string.format("compiled share %s (interpreted %s, C %s, GC %s, compiler %s)",
+      tostring(r.jit_compiled_share), tostring(r.jit_interpreted_share), tostring(r.jit_c_share),
+      tostring(r.jit_gc_share), tostring(r.jit_compiler_share))
+    if r.jit_samples >= jitstate.MIN_SAMPLES and r.jit_compiled_share > 0.7 then break end
+  end
   T.ok(r.jit_samples >= jitstate.MIN_SAMPLES, "ticks " .. tostring(r.jit_samples))
-  T.ok(r.jit_compiled_share > 0.7, string.format("compiled share %s (interpreted %s, C %s, GC %s, compiler %s)",
-    tostring(r.jit_compiled_share), tostring(r.jit_interpreted_share), tostring(r.jit_c_share),
-    tostring(r.jit_gc_share), tostring(r.jit_compiler_share)))
+  T.ok(r.jit_compiled_share > 0.7, why)
 end)
 
 T.rows("mark from summary fields", {
