@@ -64,7 +64,7 @@ local bad = agreement.mismatches
 io.write("\n", require("mcpi.agree").line(agreement))
 io.write("\n", res:summary())
 if #res.saved > 0 then io.stderr:write("saved ", table.concat(res.saved, ", "), "\n") end
-if res.interrupted then os.exit(130, true) end
+if res.interrupted then os.exit(128 + (res.signal or 2), true) end  -- 130 for Ctrl-C
 if #res.failures > 0 then
   io.stderr:write(string.format("mcpi: %d kernel failure(s), noted above\n", #res.failures))
 end

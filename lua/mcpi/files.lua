@@ -138,20 +138,21 @@ end
 -- -- What a script's exit status reports --------------------------------------
 
 M.problems = {}      -- failures and unsaved outputs of every sweep in this process
-M.interrupted = false
+M.interrupted = false  -- or the number of the signal that interrupted a sweep
 
 --- Record a sweep's problems (kernel failures, outputs not written).
 function M.record(res)
   for _, f in ipairs(res.failures or {}) do M.problems[#M.problems + 1] = f end
   for _, e in ipairs(res.errors or {}) do M.problems[#M.problems + 1] = e end
-  if res.interrupted then M.interrupted = true end
+  if res.interrupted then M.interrupted = res.signal or 2 end
 end
 
---- The exit status a script ends with: 130 when a sweep was interrupted, 1
+--- The exit status a script ends with: 128 + the signal when a sweep was
+-- interrupted (130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP), 1
 -- when a kernel failed or an output could not be written (each said once
 -- on stderr), else 0.
 function M.status()
-  if M.interrupted then return 130 end
+  if M.interrupted then return 128 + (tonumber(M.interrupted) or 2) end
   if #M.problems == 0 then return 0 end
   io.stderr:write(format("mcpi: exit 1: %d problem%s in this run: %s\n", #M.problems,
     #M.problems == 1 and "" or "s", concat(M.problems, "; ")))

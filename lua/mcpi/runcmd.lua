@@ -284,7 +284,7 @@ function M.main(argv, i)
   if res.saved and #res.saved > 0 and not spec.quiet then
     stderr:write("saved ", concat(res.saved, ", "), "\n")
   end
-  if res.interrupted then return 130 end
+  if res.interrupted then return 128 + (res.signal or 2) end  -- 130 for Ctrl-C
   -- The philox participants must have drawn the same samples (checked on
   -- the hits; the answer above states it): a difference is a wrong kernel.
   local agree = require "mcpi.agree"

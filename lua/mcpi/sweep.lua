@@ -457,6 +457,9 @@ function M.run(spec)
     -- The partial results are returned (res.partial), not lost in an error:
     -- `res = mcpi.sweep{...}` in the REPL keeps them; a script goes on and
     -- ends with exit 130 (mcpi.files.status).
+    -- which signal: exit 128 + it (130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP)
+    local sig = tonumber(C.mcpi_signal_number())
+    res.signal = (sig and sig > 0) and sig or 2
     C.mcpi_signal_clear()
     res.partial = true
     stderr:write(format("mcpi: interrupted: %d finished rows kept%s; the results returned are partial\n",
