@@ -57,7 +57,16 @@ if [ -n "$fast" ]; then
         expect_rc 1 "user.gate $fast -> c.scalar is a regression (threshold $thr%)"
         expect_out "^regression: user\\.gate at N=1e6 is [0-9.]+x slower \\(95% CI [0-9.]+-[0-9.]+, p = [0-9.e-]+\\), beyond $thr%" "names the point"
         expect_out '^user\.gate +1e6 .* slower REGRESSION' "marked in the table"
-        if printf '%s' "$out" | grep -q '^regression: c\.scalar'; then fail "c.scalar flagged too"; else pass; fi
+        # c.scalar ran unchanged in both, but the load on a shared machine can
+        # move it past the threshold between two runs (1.55x once under ASan
+        # in CI), so what is checked here on real data is that its verdict
+        # follows from its own numbers; that an unchanged kernel is not
+        # flagged is checked on fixed data in tests/lua/test_compare.lua.
+        run "$MCPI" compare "$tmp/old.json" "$tmp/new.json" --threshold "$thr" --kernel c.scalar --json "$tmp/scalar.json"
+        "$MCPI" -e 'local t = mcpi.json.decode(io.open(arg[1]):read("*a")); local p = t.points[1]
+          local want = p.verdict == "slower" and p.change_pct > tonumber(arg[2])
+          print(p.kernel, (p.regression == true) == want, t.exit_code == (want and 1 or 0))' "$tmp/scalar.json" "$thr" > "$tmp/scalar.txt"
+        if grep -q '^c\.scalar	true	true$' "$tmp/scalar.txt"; then pass; else fail "c.scalar's verdict does not follow from its ratio: $(cat "$tmp/scalar.txt")"; fi
     else
         echo "test_compare: $fast is not 1.75x faster than c.scalar in this build; the regression case is skipped"
     fi
