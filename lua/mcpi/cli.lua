@@ -2,6 +2,10 @@
 -- call; it returns the exit code (or a script's chunk and arguments, which the
 -- host calls itself), raises util.usage (exit 2) for bad usage, and lets a
 -- script's own error through (the host prints it, exit 1).
+-- This file owns the table of commands (COMMANDS: each a spec here, or the
+-- module that exports it), running scripts, -e and standard input, help and
+-- dispatch. Command modules (mcpi.runcmd, mcpi.plotcmd, mcpi.comparecmd)
+-- export their spec and never require this file; -j/-O are mcpi.jitopt's.
 local util = require "mcpi.util"
 
 local format, concat = string.format, table.concat
@@ -18,16 +22,10 @@ local PROG = "mcpi"
 
 -- -- Commands ---------------------------------------------------------------
 
--- name -> { args = "usage after the name", summary = "one line",
---           help = "details", run = function(args, i) -> exit code }
--- args is argv; the command's own arguments start at args[i].
-local commands = {}
-local order = {}
-
---- Add a command (other modules add theirs: run, plot, report).
--- spec = { args = "usage after the name", summary = "one line", help = "details",
--- run = function(argv, i) -> exit code }; argv[i] is the command's first argument.
-function M.command(name, spec)
+--- Check a command's spec: { args = "usage after the name", summary = "one
+-- line", help = "details", run = function(argv, i) -> exit code }, argv[i]
+-- being the command's first argument. Returns spec (args defaulted to "").
+function M.check_command(name, spec)
   util.check(name, "string", "command name", 2)
   if not name:match("^[%a][%w%-_]*$") then
     error(format("command name must be a word, got %s", util.quote_arg(name)), 2)
@@ -38,17 +36,8 @@ function M.command(name, spec)
   if spec.args ~= nil then util.check(spec.args, "string", "command spec.args", 2) end
   if spec.help ~= nil then util.check(spec.help, "string", "command spec.help", 2) end
   spec.args = spec.args or ""
-  if not commands[name] then order[#order + 1] = name end
-  commands[name] = spec
+  return spec
 end
-
---- Split "--opt=value" into "--opt", "value".
-local function split_opt(a)
-  local k, v = a:match("^(%-%-[^=]+)=(.*)$")
-  if k then return k, v end
-  return a, nil
-end
-M.split_opt = split_opt
 
 -- A command that takes no arguments got one.
 local function unexpected(cmd, a)
@@ -157,7 +146,7 @@ local function load_script(path)
   return fn
 end
 
-M.command("script", {
+local CMD_SCRIPT = {
   args = "FILE.lua [ARGS...]",
   summary = "run an experiment script (ARGS in `arg`)",
   help = [[
@@ -171,9 +160,9 @@ FILE may be '-' to read the script from standard input.]],
     local fn = load_script(path)
     return run_chunk(fn, set_script_globals(args, i + 1, path))
   end,
-})
+}
 
-M.command("repl", {
+local CMD_REPL = {
   args = "",
   summary = "interactive prompt with the library loaded",
   help = [[
@@ -193,9 +182,9 @@ exits 1 if any statement failed (`mcpi repl < session.lua`).]],
     if failed > 0 and not interactive then return 1 end
     return 0
   end,
-})
+}
 
-M.command("list", {
+local CMD_LIST = {
   args = "",
   summary = "kernels, their backend, stream and availability",
   run = function(args, i)
@@ -212,7 +201,7 @@ M.command("list", {
     end
     return 0
   end,
-})
+}
 
 local function version_text()
   local ffi = require "ffi"
@@ -222,7 +211,7 @@ local function version_text()
     jit.version, ffi.string(C.mcpi_build_compiler()), ffi.string(C.mcpi_build_cflags()))
 end
 
-M.command("version", {
+local CMD_VERSION = {
   args = "",
   summary = "mcpi version, git commit, LuaJIT version, compiler",
   run = function(args, i)
@@ -230,44 +219,51 @@ M.command("version", {
     stdout:write(version_text())
     return 0
   end,
-})
+}
 
--- Commands that live in other modules register themselves when loaded.
-local external = { run = "mcpi.runcmd", plot = "mcpi.plot", report = "mcpi.report",
-  compare = "mcpi.compare" }
-local external_order = { "run", "plot", "report", "compare" }
+-- -- The table of commands, in the order help lists them ---------------------
+-- An entry: a spec defined above, or the module that exports it (field
+-- `export`, default COMMAND), loaded on first use.
 
--- Load the module behind an external command. A module that is not in this
--- build makes the command unknown; one that is there but fails to load is a
--- bug worth its traceback.
-local function load_external(name)
-  local mod = external[name]
-  if not mod or commands[name] then return end
-  local ok, err = pcall(require, mod)
-  if not ok then
-    if type(err) == "string" and err:find("module '" .. mod .. "' not found", 1, true) then
-      external[name] = nil
-      return
+local COMMANDS = {
+  { name = "script", spec = CMD_SCRIPT },
+  { name = "repl", spec = CMD_REPL },
+  { name = "list", spec = CMD_LIST },
+  { name = "version", spec = CMD_VERSION },
+  { name = "help" },  -- its spec is below (it reads this table)
+  { name = "run", module = "mcpi.runcmd" },
+  { name = "plot", module = "mcpi.plotcmd", export = "PLOT" },
+  { name = "report", module = "mcpi.plotcmd", export = "REPORT" },
+  { name = "compare", module = "mcpi.comparecmd" },
+}
+local BY_NAME, NAMES = {}, {}
+for _, e in ipairs(COMMANDS) do BY_NAME[e.name] = e; NAMES[#NAMES + 1] = e.name end
+
+--- The spec of command name, or nil when there is none in this build (a
+-- command module that fails to load otherwise is a bug worth its traceback).
+function M.get(name)
+  local e = BY_NAME[name]
+  if not e then return nil end
+  if not e.spec and e.module then
+    local ok, mod = pcall(require, e.module)
+    if not ok then
+      if type(mod) == "string" and mod:find("module '" .. e.module .. "' not found", 1, true) then return nil end
+      error(mod, 0)
     end
-    error(err, 0)
+    e.spec = M.check_command(e.name, mod[e.export or "COMMAND"])
   end
-end
-
---- Load the modules that add commands (for help and dispatch).
-function M.load_commands()
-  for _, name in ipairs(external_order) do load_external(name) end
+  return e.spec
 end
 
 local function usage_text()
-  M.load_commands()
   local lines = {
     format("usage: %s [-jCMD[=ARG]] [-OOPT] COMMAND [ARGS...]", PROG),
     format("       %s [-jCMD[=ARG]] [-OOPT] -e 'CODE' [ARGS...]", PROG),
     "",
     "commands:",
   }
-  for _, name in ipairs(order) do
-    local c = commands[name]
+  for _, name in ipairs(NAMES) do
+    local c = M.get(name)
     local head = name .. (c.args ~= "" and (" " .. c.args) or "")
     if #head > 34 then  -- a long synopsis gets its own line
       lines[#lines + 1] = "  " .. head
@@ -301,109 +297,101 @@ local function usage_text()
   return concat(lines, "\n") .. "\n"
 end
 
-local JIT_HELP = [==[
--j options pass through to LuaJIT's jit.* modules, as with `luajit -j`:
-  -jv[=FILE]           one line per trace compiled or aborted (jit.v)
-  -jdump[=OPTS[,FILE]] bytecode, IR and x86-64 machine code of each trace
-                       (jit.dump; OPTS e.g. +rs, tbimsx; see LuaJIT's docs)
-  -jp[=OPTS[,FILE]]    sampling profiler (jit.p; OPTS e.g. f, l, vl, Fl, 3)
-  -jbc                 list the bytecode of what runs (jit.bc)
-  -joff, -jon          turn the JIT compiler off or on (off = the interpreter)
-  -jflush              flush compiled traces
--O options set the optimiser: -O3 (default) -O0 -O1 -O2, -O+FLAG/-O-FLAG
-  (fold cse dce narrow loop abc sink fuse), -OPARAM=N (hotloop, maxtrace, ...).
-Several may be given, and arguments are separated by commas:
-  mcpi -jdump=+rs,dump.txt -Ohotloop=10 script bench.lua]==]
+local HELP_E = "usage: mcpi -e 'CODE' [ARGS...]\n\nRuns CODE with mcpi loaded; ARGS in `arg` and `...`."
 
-local HELP_TOPICS = { ["-j"] = JIT_HELP, ["-O"] = JIT_HELP,
-  ["-e"] = "usage: mcpi -e 'CODE' [ARGS...]\n\nRuns CODE with mcpi loaded; ARGS in `arg` and `...`." }
-
-M.command("help", {
+local CMD_HELP = {
   args = "[COMMAND]",
   summary = "this text, or one command's",
   run = function(args, i)
     local name = args[i]
     if not name then stdout:write(usage_text()); return 0 end
     unexpected("help " .. name, args[i + 1])
-    if HELP_TOPICS[name] then stdout:write(HELP_TOPICS[name], "\n"); return 0 end
-    M.load_commands()
-    local c = commands[name]
+    if name == "-j" or name == "-O" then stdout:write(require("mcpi.jitopt").HELP, "\n"); return 0 end
+    if name == "-e" then stdout:write(HELP_E, "\n"); return 0 end
+    local c = M.get(name)
     if not c then
       util.usage(format("help: unknown command %s%s", util.quote_arg(name),
-        util.did_you_mean(name, order, "see 'mcpi --help'")))
+        util.did_you_mean(name, NAMES, "see 'mcpi --help'")))
     end
     stdout:write(format("usage: %s %s%s\n\n%s\n", PROG, name,
       c.args ~= "" and (" " .. c.args) or "", c.summary))
     if c.help then stdout:write("\n", c.help, "\n") end
     return 0
   end,
-})
-
--- -- LuaJIT options (-j, -O), as luajit.c does them --------------------------
-
--- "a,b,c" -> "a", "b", "c" (luajit.c splits option arguments on commas).
-local function split_commas(s)
-  local t = {}
-  if s == "" then return t end
-  for part in (s .. ","):gmatch("([^,]*),") do t[#t + 1] = part end
-  return t
-end
-
-local JIT_CMDS = { "v", "dump", "p", "bc", "on", "off", "flush" }
-
-local function jit_cmd(opt)
-  local cmd, arg = opt:match("^([%w_]+)=?(.*)$")
-  if not cmd then
-    util.usage(format("bad -j option %s (try -jv, -jdump, -jp, -joff; see 'mcpi help -j')",
-      util.quote_arg("-j" .. opt)))
-  end
-  if cmd == "on" or cmd == "off" or cmd == "flush" then
-    if arg ~= "" then util.usage(format("-j%s takes no argument, got %s", cmd, util.quote_arg(arg))) end
-    jit[cmd]()
-    return
-  end
-  local ok, mod = pcall(require, "jit." .. cmd)
-  if not ok or type(mod) ~= "table" or type(mod.start) ~= "function" then
-    util.usage(format("unknown -j option %s%s", util.quote_arg("-j" .. cmd),
-      util.did_you_mean(cmd, JIT_CMDS, "try -jv, -jdump, -jp, -joff; see 'mcpi help -j'")))
-  end
-  local ok2, err = pcall(mod.start, unpack(split_commas(arg)))
-  if not ok2 then
-    util.usage(format("bad -j option %s: %s", util.quote_arg("-j" .. opt),
-      tostring(err):gsub("^.-:%d+: ", "")))
-  end
-end
-
--- Machine-code area sizes (KiB) LuaJIT honours: an area it cannot place
--- within the +-2 GiB reach of its jumps makes it retry forever (sizemcode
--- 1048576 hangs at the first trace on x86-64; 524288 was the largest seen to
--- work), so larger values are refused here.
-M.MAX_SIZEMCODE = 262144
-
-local function jit_opt(opt)
-  for _, part in ipairs(split_commas(opt)) do
-    local v = part:match("^sizemcode=(.*)$")
-    local n = v and tonumber(v)
-    if n and not (n >= 1 and n <= M.MAX_SIZEMCODE) then
-      util.usage(format("bad -O option %s: sizemcode must be in 1..%d (KiB per machine-code area; "
-        .. "LuaJIT cannot place larger areas) (see 'mcpi help -O')", util.quote_arg("-O" .. opt),
-        M.MAX_SIZEMCODE))
-    end
-  end
-  local ok, err = pcall(jit.opt.start, unpack(split_commas(opt)))
-  if not ok then
-    util.usage(format("bad -O option %s: %s (see 'mcpi help -O')", util.quote_arg("-O" .. opt),
-      tostring(err):gsub("^.-:%d+: ", "")))
-  end
-end
+}
+BY_NAME.help.spec = CMD_HELP
 
 -- -- main ---------------------------------------------------------------------
 
 local OPTIONS = { "-e", "-j", "-O", "-h", "--help", "-v", "--version", "-" }
 
---- The -O and -jon/-joff/-jflush options mcpi was started with, in order
--- (fresh processes are started with the same).
-M.jit_args = {}
+-- The options before the command (-j, -O, -h, -v, --). Returns the index of
+-- the first argument after them, or nil and an exit code (help, version).
+local function host_options(argv)
+  local i = 1
+  while argv[i] do
+    local a = argv[i]
+    if a:sub(1, 2) == "-j" or a:sub(1, 2) == "-O" then
+      i = i + require("mcpi.jitopt").apply(a, argv[i + 1]) - 1
+    elseif a == "-h" or a == "--help" then
+      stdout:write(usage_text())
+      return nil, 0
+    elseif a == "--version" or a == "-v" then
+      stdout:write(version_text())
+      return nil, 0
+    elseif a == "--" then
+      return i + 1
+    else
+      break
+    end
+    i = i + 1
+  end
+  return i
+end
+
+-- Lua to run rather than a command: nothing (a terminal: the REPL; a pipe:
+-- a script), "-" (standard input) or -e CODE. Returns what main returns,
+-- or nothing when argv[i] is a command.
+local function run_lua(argv, i)
+  local name = argv[i]
+  if name == nil then
+    if require("mcpi.host").isatty(0) then return CMD_REPL.run(argv, i) end
+    return run_chunk(load_script("-"), set_script_globals(argv, i + 1, "stdin"))
+  end
+  if name == "-" then
+    return run_chunk(load_script("-"), set_script_globals(argv, i + 1, "-"))
+  end
+  if name == "-e" then
+    local code = argv[i + 1]
+    if code == nil then util.usage("-e needs an argument: mcpi -e 'CODE' [ARGS...]") end
+    if code:byte(1) == 27 then
+      util.usage("-e: the chunk is LuaJIT bytecode; mcpi runs Lua source only "
+        .. "(bytecode is not verified and could crash the host)")
+    end
+    local fn, err = loadstring(code, "=(command line)")
+    if not fn then compile_error(err) end
+    return run_chunk(fn, set_script_globals(argv, i + 2, "-e"))
+  end
+end
+
+-- The command argv[i] names, or a usage error saying what it might be.
+local function find_command(argv, i)
+  local name = argv[i]
+  if name:sub(1, 1) == "-" then
+    util.usage(format("unknown option %s%s", util.quote_arg(name),
+      util.did_you_mean(name, OPTIONS, "see 'mcpi --help'")))
+  end
+  local c = M.get(name)
+  if c then return c end
+  if name:match("%.lua$") then return CMD_SCRIPT, true end  -- `mcpi file.lua` as with lua
+  local hint = "see 'mcpi --help'"
+  local fh = open(name, "r")
+  if fh then
+    fh:close()
+    hint = format("to run the file: mcpi script %s", util.quote_arg(name))
+  end
+  util.usage(format("unknown command %s%s", util.quote_arg(name), util.did_you_mean(name, NAMES, hint)))
+end
 
 --- Entry point: argv[0] is the program, argv[1..] its arguments. Returns the
 -- exit code, or a chunk and its argument list for the host to call.
@@ -419,86 +407,14 @@ function M.main(argv)
       if code then return code end
     end
   end
-  local i = 1
-  while argv[i] do
-    local a = argv[i]
-    if a:sub(1, 2) == "-j" then
-      local opt = a:sub(3)
-      if opt == "" then
-        i = i + 1
-        opt = argv[i] or util.usage("-j needs an argument, e.g. -jv or -jdump (see 'mcpi help -j')")
-      end
-      jit_cmd(opt)
-      -- fresh processes (mcpi.fresh) get the JIT's state, not its output
-      if opt == "on" or opt == "off" or opt == "flush" then M.jit_args[#M.jit_args + 1] = "-j" .. opt end
-    elseif a:sub(1, 2) == "-O" then
-      jit_opt(a:sub(3))
-      M.jit_args[#M.jit_args + 1] = a
-    elseif a == "-h" or a == "--help" then
-      stdout:write(usage_text())
-      return 0
-    elseif a == "--version" or a == "-v" then
-      stdout:write(version_text())
-      return 0
-    elseif a == "--" then
-      i = i + 1
-      break
-    else
-      break
-    end
-    i = i + 1
-  end
-
-  local name = argv[i]
-  if name == nil then
-    if require("mcpi.host").isatty(0) then
-      return commands.repl.run(argv, i)
-    end
-    local fn = load_script("-")
-    return run_chunk(fn, set_script_globals(argv, i + 1, "stdin"))
-  end
-
-  if name == "-" then
-    local fn = load_script("-")
-    return run_chunk(fn, set_script_globals(argv, i + 1, "-"))
-  end
-
-  if name == "-e" then
-    local code = argv[i + 1]
-    if code == nil then util.usage("-e needs an argument: mcpi -e 'CODE' [ARGS...]") end
-    if code:byte(1) == 27 then
-      util.usage("-e: the chunk is LuaJIT bytecode; mcpi runs Lua source only "
-        .. "(bytecode is not verified and could crash the host)")
-    end
-    local fn, err = loadstring(code, "=(command line)")
-    if not fn then compile_error(err) end
-    return run_chunk(fn, set_script_globals(argv, i + 2, "-e"))
-  end
-
-  if name:sub(1, 1) == "-" then
-    util.usage(format("unknown option %s%s", util.quote_arg(name),
-      util.did_you_mean(name, OPTIONS, "see 'mcpi --help'")))
-  end
-
-  load_external(name)
-  local c = commands[name]
-  if not c then
-    if name:match("%.lua$") then  -- `mcpi file.lua` as with lua
-      return commands.script.run(argv, i)
-    end
-    M.load_commands()
-    local hint = "see 'mcpi --help'"
-    local fh = open(name, "r")
-    if fh then
-      fh:close()
-      hint = format("to run the file: mcpi script %s", util.quote_arg(name))
-    end
-    util.usage(format("unknown command %s%s", util.quote_arg(name),
-      util.did_you_mean(name, order, hint)))
-  end
-  local code, a = c.run(argv, i + 1)
-  if code == nil then return 0 end
-  return code, a
+  local i, code = host_options(argv)
+  if not i then return code end
+  local fn, a = run_lua(argv, i)
+  if fn ~= nil then return fn, a end
+  local c, is_file = find_command(argv, i)
+  local rc, ca = c.run(argv, is_file and i or i + 1)
+  if rc == nil then return 0 end
+  return rc, ca
 end
 
 return M

@@ -22,8 +22,12 @@ end
 
 --- Fill in spec's outputs from spec.json: jsonl, csv, charts (a directory),
 -- report (an .html path), each unless given (a path) or switched off (false).
+-- Only beside a regular file (or one to be made): --json /dev/stdout has no
+-- sibling /dev/stdout.jsonl, and nothing is made in /dev.
 function M.beside(spec)
   if type(spec.json) ~= "string" then return spec end
+  local kind = require("mcpi.writer").kind(spec.json)
+  if kind ~= "regular" and kind ~= "missing" then return spec end
   local stem = M.stem(spec.json)
   if spec.jsonl == nil then spec.jsonl = stem .. ".jsonl" end
   if spec.csv == nil then spec.csv = stem .. ".csv" end
@@ -40,19 +44,6 @@ local function dirname(path)
   return d
 end
 M.dirname = dirname
-
---- Can a file be created at path (its directory exists and is writable)?
--- Returns true, or nil and "cannot write 'PATH': reason".
-function M.writable(path)
-  local probe = format("%s/.mcpi-write-test-%d", dirname(path), floor(os.time()))
-  local fh, err = open(probe, "w")
-  if not fh then
-    return nil, format("cannot write '%s': %s", path, tostring(err):gsub("^[^:]*: ", ""))
-  end
-  fh:close()
-  remove(probe)
-  return true
-end
 
 --- The names in directory dir ("." and ".." included; nil when it cannot
 -- be read), through mcpi_fs_dir_* (src/fsio.c).

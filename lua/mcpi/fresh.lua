@@ -26,7 +26,7 @@ local sort, concat = table.sort, table.concat
 
 local M = {}
 
-M.MAX = 64              -- processes at most
+M.MAX = require("mcpi.fields").MAX_PROCESSES  -- processes at most
 M.LINE_TIMEOUT = 60     -- seconds a child may be silent beyond its longest predicted call x 10
 M.AUTO = { 9, 7, 5, 3, 2 }  -- the candidates processes = "auto" tries, most first
 
@@ -165,7 +165,7 @@ end
 -- (the child is stopped first).
 local function run_child(exe, job, timeout, by_key, h)
   local argv = { exe }
-  for _, a in ipairs(require("mcpi.cli").jit_args) do argv[#argv + 1] = a end
+  for _, a in ipairs(require("mcpi.jitopt").args) do argv[#argv + 1] = a end
   argv[#argv + 1], argv[#argv + 2] = "-e", "require('mcpi.fresh').child()"
   local w = require("mcpi.worker").new{ name = format("fresh process %d", job.process),
     command = argv, start_timeout = M.LINE_TIMEOUT }
@@ -222,14 +222,11 @@ end
 --- Check processes and process_kernels; sets s.proc_set (names measured in
 -- fresh processes) and s.processes_k. Returns nil, or a message.
 function M.check_spec(spec, s)
-  local K, fresh = spec.processes, M
+  local K = spec.processes
   if K == nil then return "sweep: process_kernels needs processes (a number of fresh processes, or 'auto')" end
-  if K ~= "auto" and not (type(K) == "number" and K >= 1 and K <= M.MAX and K % 1 == 0) then
-    return format("sweep: processes must be a whole number in 1..%d or 'auto', got %s", fresh.MAX,
-      type(K) == "number" and util.fmtnum(K) or type(K) == "string" and util.quote_arg(K) or type(K))
-  end
+  -- K itself is checked with the other fields (mcpi.fields)
   if spec.reps and K ~= "auto" and spec.reps < K then
-    return format("sweep: reps (%d) is below processes (%d): each process needs at least one repetition", spec.reps, K)
+    return format("sweep: reps %d is below processes %d: each process needs at least one repetition", spec.reps, K)
   end
   if spec.decorate then return "sweep: decorate cannot be used with processes (a fresh process has only the built-in decorators)" end
   local names = spec.process_kernels or s.kernels

@@ -19,7 +19,8 @@ local NAME_PAT = "^[%w_]+%.[%w_%.%-]+$"
 M.MAX_NAME = 64
 
 local U64 = ffi.typeof("uint64_t")
-local N_MAX = 2 ^ 63
+local fields = require "mcpi.fields"
+local N_MAX = fields.MAX_KERNEL_N
 
 local function checked_n(k, n, level)
   local v, err = util.to_u64(n, "n", N_MAX)
@@ -28,7 +29,7 @@ local function checked_n(k, n, level)
 end
 
 local function checked_seed(k, seed, level)
-  if seed == nil then return U64(0) end
+  if seed == nil then return U64(fields.DEFAULT_SEED) end
   local v, err = util.to_u64(seed, "seed")
   if not v then error(format("%s: %s", k.name, err), level + 1) end
   return v
@@ -45,12 +46,21 @@ local function checked_threads(k, threads, level)
   return threads
 end
 
-local function checked_available(k, level)
+--- Why kernel k cannot run here, in one line: "kernel 'K' is unavailable on
+-- this machine: WHY (to enable: HINT; see 'mcpi list')", with the reason
+-- and hint apart; nil when it is available. Every layer that refuses an
+-- unavailable kernel says it with this (the CLI, the sweep, measure, fn).
+function M.unavailable(k)
   local ok, why, hint = k.available()
-  if not ok then
-    error(format("kernel '%s' is not available here: %s%s", k.name, tostring(why or "unavailable"),
-      hint and format(" (to enable: %s)", hint) or ""), level + 1)
-  end
+  if ok then return nil end
+  why = tostring(why or "no reason given")
+  return format("kernel %s is unavailable on this machine: %s (%ssee 'mcpi list')", util.quote_arg(k.name), why,
+    hint and format("to enable: %s; ", tostring(hint)) or ""), why, hint
+end
+
+local function checked_available(k, level)
+  local msg = M.unavailable(k)
+  if msg then error(msg, level + 1) end
 end
 
 -- A kernel's answer must be a hit count in 0..n; a user kernel returning
@@ -201,7 +211,7 @@ end
 -- with the JIT off), spec.count(seed, first, n) -> hits (offsets; philox).
 -- The entry's fn (and call) check arguments for every kernel alike: n a whole
 -- number in 0..2^63 (number, uint64_t or decimal string), seed in 0..2^64-1
--- (default 0), threads nil or 1..mcpi_threads_max(); the kernel then gets n
+-- (default fields.DEFAULT_SEED, 1), threads nil or 1..mcpi_threads_max(); the kernel then gets n
 -- and seed as uint64_t, and its hits come back as uint64_t (a count outside
 -- 0..n is an error). entry.kind is "inproc", "call" or "worker";
 -- entry.unchecked is spec.fn itself, entry.unchecked_call spec.call's.

@@ -13,8 +13,9 @@ local floor = math.floor
 
 local M = {}
 
-M.DEFAULT_SEED = 1
-M.MAX_N = 2 ^ 53  -- so that n, estimate and rates stay exact as doubles
+local fields = require "mcpi.fields"
+M.DEFAULT_SEED = fields.DEFAULT_SEED
+M.MAX_N = fields.MAX_N
 
 local REQ = {}  -- metatable marking a normalised request
 
@@ -184,11 +185,8 @@ function M.kernel(k)
   elseif type(k) ~= "table" or type(k.fn) ~= "function" or type(k.name) ~= "string" then
     error(format("kernel must be a kernel name or a kernel from mcpi.kernels, got %s", type(k)), 2)
   end
-  local ok, why, hint = k.available()
-  if not ok then
-    error(format("kernel '%s' is unavailable: %s (%ssee 'mcpi list')", k.name, why or "no reason given",
-      hint and format("to enable: %s; ", hint) or ""), 2)
-  end
+  local unavailable = kernels.unavailable(k)
+  if unavailable then error(unavailable, 2) end
   local invoke = k.unchecked_call and call_invoker(k) or loop_invoker(k)
   local name, stream, threaded = k.name, k.stream, k.threaded
   local u64val = util.u64val

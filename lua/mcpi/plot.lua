@@ -7,7 +7,7 @@
 --   time_all.svg  error_all.svg             all kernels; error with 1.64/sqrt(N)
 --   throughput.svg                          samples/s at the largest common N, speed-ups
 --   front.svg                               |error| vs time, the Pareto front marked
--- Loading this module registers the `mcpi plot` command.
+-- The `mcpi plot` command is mcpi.plotcmd's.
 local svg = require "mcpi.svg"
 local chart = require "mcpi.chart"
 local util = require "mcpi.util"
@@ -29,10 +29,6 @@ for _, mod in ipairs{ series_mod, require "mcpi.chart_n", require "mcpi.chart_cm
   for k, v in pairs(mod) do M[k] = v end
 end
 M.SCHEMA = series_mod.SCHEMA
-
--- -- Errors ------------------------------------------------------------------
-
-local data_error = require("mcpi.errors").data  -- exit 1, one line, no traceback
 
 -- -- Putting them together ---------------------------------------------------
 
@@ -150,106 +146,6 @@ function M.save(charts, dir)
   return paths
 end
 
--- -- The command -------------------------------------------------------------
-
-local dirname = require("mcpi.files").dirname
-M.dirname = dirname
-
---- Parse a command's options: spec maps option -> field ("-o" = "output");
--- returns the positional arguments and the options. Usage errors exit 2.
-function M.parse_args(cmd, args, i, spec)
-  local pos, o = {}, {}
-  local names = {}
-  for k in pairs(spec) do names[#names + 1] = k end
-  sort(names)
-  while args[i] ~= nil do
-    local a = args[i]
-    if a == "--" then
-      for j = i + 1, #args do pos[#pos + 1] = args[j] end
-      break
-    elseif a:sub(1, 1) == "-" and a ~= "-" then
-      local k, v = a:match("^(%-%-[^=]+)=(.*)$")
-      if not k then
-        k = a
-        if a:match("^%-%a.") and spec[a:sub(1, 2)] then k, v = a:sub(1, 2), a:sub(3) end
-      end
-      local field = spec[k]
-      if not field then
-        util.usage(format("%s: unknown option %s%s", cmd, util.quote_arg(k),
-          util.did_you_mean(k, names, "see 'mcpi help " .. cmd .. "'")))
-      end
-      if v == nil then
-        i = i + 1
-        v = args[i]
-        if v == nil then util.usage(format("%s: option %s needs a value", cmd, k)) end
-      end
-      if v == "" then util.usage(format("%s: option %s needs a non-empty value", cmd, k)) end
-      o[field] = v
-    else
-      pos[#pos + 1] = a
-    end
-    i = i + 1
-  end
-  return pos, o
-end
-
---- Read a results file for a command; raise the right exit (2 unreadable, 1 bad data).
-function M.read_or_exit(cmd, path)
-  local t, err, code = M.read(path)
-  if not t then
-    if code == 2 then util.usage(format("%s: %s", cmd, err)) end
-    data_error(format("%s: %s", cmd, err))
-  end
-  return t
-end
-M.data_error = data_error
-
-require("mcpi.cli").command("plot", {
-  args = "RESULTS.json [-o DIR] [--baseline KERNEL]",
-  summary = "SVG charts from a results file",
-  help = [[
-Writes SVG charts of a results file (schema mcpi/1) into DIR (default: the
-directory of RESULTS.json; created when missing) and prints their paths:
-  time_KERNEL.svg, error_KERNEL.svg  per kernel: time and |error| vs N, log-log,
-                                     median with 95% CI whiskers; the fits
-                                     (time: t0 + c*N, error: a*N^b) dashed
-  time_all.svg, error_all.svg        all kernels; error with 1.64/sqrt(N)
-  throughput.svg                     samples/s at the largest common N, with
-                                     the speed-up over the baseline
-  front.svg                          |error| vs time, Pareto front marked
-Options:
-  -o, --output DIR     where to write the charts
-  --baseline KERNEL    the speed-up reference (default lua.interp if present,
-                       else the slowest kernel)
-Exit codes: 2 for usage errors (unknown option, missing or unreadable file,
-unwritable DIR), 1 when the file is not mcpi/1 results JSON.]],
-  run = function(args, i)
-    local pos, o = M.parse_args("plot", args, i,
-      { ["-o"] = "output", ["--output"] = "output", ["--baseline"] = "baseline" })
-    if #pos == 0 then util.usage("plot: missing RESULTS.json (usage: mcpi plot RESULTS.json [-o DIR])") end
-    if #pos > 1 then util.usage(format("plot: unexpected argument %s (one results file at a time)", util.quote_arg(pos[2]))) end
-    local t = M.read_or_exit("plot", pos[1])
-    local dir = o.output or dirname(pos[1])
-    local charts, err = M.charts(t, { baseline = o.baseline })
-    if not charts then
-      if o.baseline and err:find("^baseline") then util.usage("plot: " .. err) end
-      data_error(format("plot: '%s': %s", pos[1], err))
-    end
-    -- A directory that cannot be made is a usage error (exit 2); a write
-    -- that fails once writing has begun (a full disk) loses charts: exit 1.
-    local dok, derr = M.mkdir(dir)
-    if not dok then util.usage("plot: " .. derr) end
-    local paths, werr = M.save(charts, dir)
-    if not paths then data_error("plot: " .. werr) end
-    for _, p in ipairs(paths) do io.stdout:write(p, "\n") end
-    -- The sweep's own notes (skipped points) are the report's business; here
-    -- only what reading and drawing found.
-    local said = t.file_notes or {}
-    for _, n in ipairs(err or {}) do
-      if not said[n] then io.stderr:write("mcpi: plot: note: ", n, "\n") end
-    end
-    return 0
-  end,
-})
+M.dirname = require("mcpi.files").dirname
 
 return M

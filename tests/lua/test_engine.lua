@@ -109,14 +109,28 @@ T.test("os.exit closes the state (finalizers run)", function()
   T.eq(rc, 5)
 end)
 
-T.test("cli.command checks its arguments", function()
+T.test("cli.check_command checks its arguments", function()
   local cli = require "mcpi.cli"
-  T.raises("command name must be a string, got nil", cli.command)
-  T.raises("command name must be a word", cli.command, "two words", {})
-  T.raises("command spec must be a table, got string", cli.command, "x", "y")
-  T.raises("command spec.run must be a function, got nil", cli.command, "x", { summary = "s" })
-  T.raises("command spec.summary must be a string, got nil", cli.command, "x", { run = print })
-  T.raises("command spec.args must be a string, got number", cli.command, "x", { run = print, summary = "s", args = 1 })
+  T.raises("command name must be a string, got nil", cli.check_command)
+  T.raises("command name must be a word", cli.check_command, "two words", {})
+  T.raises("command spec must be a table, got string", cli.check_command, "x", "y")
+  T.raises("command spec.run must be a function, got nil", cli.check_command, "x", { summary = "s" })
+  T.raises("command spec.summary must be a string, got nil", cli.check_command, "x", { run = print })
+  T.raises("command spec.args must be a string, got number", cli.check_command, "x", { run = print, summary = "s", args = 1 })
+  -- every command in cli's table has a spec that passes the check
+  for _, name in ipairs{ "script", "repl", "list", "version", "help", "run", "plot", "report", "compare" } do
+    T.ok(cli.get(name), name)
+  end
+  T.eq(cli.get("nonesuch"), nil)
+end)
+
+T.test("command modules export their spec and leave the command line alone", function()
+  -- requiring a command module (or the library it drives) as a library adds
+  -- nothing to the CLI and does not load mcpi.cli
+  local out = sh(MCPI .. [[ -e 'package.loaded["mcpi.cli"] = nil
+    for _, m in ipairs{ "mcpi.runcmd", "mcpi.plotcmd", "mcpi.comparecmd", "mcpi.plot", "mcpi.report", "mcpi.compare" } do require(m) end
+    io.write(tostring(package.loaded["mcpi.cli"]))']])
+  T.eq(out, "nil")
 end)
 
 T.done()

@@ -113,7 +113,7 @@ T.test("SIMD paths: scalar always, the best is chosen, forcing is checked", func
       local name = ffi.string(C.mcpi_simd_name(p))
       T.raises("this CPU lacks " .. name, K.simd_force, name)
       T.eq(C.mcpi_avx2_count == nil, false)
-      T.raises("is not available here: this CPU lacks " .. name, K.get("c." .. name).fn, 10)
+      T.raises("is unavailable on this machine: this CPU lacks " .. name, K.get("c." .. name).fn, 10)
     end
   end
 end)
@@ -291,7 +291,7 @@ T.test("a user kernel written in Lua is registered and checked like a built-in",
   T.raises("kernel 'user.str' returned many", K.get("user.str").fn, 10)
   K.register{ name = "user.off", fn = function() return 0 end,
               available = function() return false, "needs a GPU" end }
-  T.raises("kernel 'user.off' is not available here: needs a GPU", K.get("user.off").fn, 10)
+  T.raises("kernel 'user.off' is unavailable on this machine: needs a GPU", K.get("user.off").fn, 10)
   T.raises("kernel name must look like 'backend.variant', got 'nodot'", K.register,
     { name = "nodot", fn = print })
   T.raises("kernel fn must be a function, got nil", K.register, { name = "a.b" })
@@ -317,7 +317,7 @@ T.rows("MCPI_SIMD forces a path; a bad value is a clear error", {
     row[1], MCPI))
   T.ok(out:find(row[2], 1, true), out)
   if row[1] == "avx9" then
-    T.ok(out:find("c.simd' is not available here", 1, true), out)
+    T.ok(out:find("c.simd' is unavailable on this machine", 1, true), out)
     T.ok(out:find("rc=1", 1, true), out)
   else
     T.ok(out:find(tostring(reference(5, 0, 1000)):gsub("ULL", ""), 1, true), out)

@@ -59,7 +59,7 @@ T.rows("kernel: unknown, unavailable or malformed kernels", {
 T.test("kernel: unavailable kernel is a clear error", function()
   kernels.register{ name = "test.never", fn = function() return 0 end,
     available = function() return false, "needs a quantum computer" end }
-  T.raises("kernel 'test.never' is unavailable: needs a quantum computer", measure.kernel, "test.never")
+  T.raises("kernel 'test.never' is unavailable on this machine: needs a quantum computer", measure.kernel, "test.never")
 end)
 
 T.test("kernel: a kernel that returns garbage is an error", function()

@@ -36,7 +36,7 @@ T.rows("bad sweep arguments are clear errors", {
   { { kernels = { "c.scalar" }, n = "many" }, "n must be a number or a list" },
   { { kernels = { "c.scalar" }, n = { 10 }, budget = 0 }, "budget must be a number of seconds > 0, got 0" },
   { { kernels = { "c.scalar" }, n = { 10 }, budget = -3 }, "budget must be a number of seconds > 0" },
-  { { kernels = { "c.scalar" }, n = { 10 }, budget = "1m" }, "budget must be a number of seconds > 0, got string" },
+  { { kernels = { "c.scalar" }, n = { 10 }, budget = "1m" }, "budget must be a number of seconds > 0, got '1m'" },
   { { kernels = { "c.scalar" }, n = { 10 }, reps = 0 }, "reps must be a whole number" },
   { { kernels = { "c.scalar" }, n = { 10 }, reps = 2.5 }, "reps must be a whole number" },
   { { kernels = { "c.scalar" }, n = { 10 }, seed = -1 }, "seed must be >= 0" },

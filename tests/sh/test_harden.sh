@@ -45,6 +45,15 @@ fi
 run "$MCPI" run c.scalar -n 100 --reps 2 --quiet --no-progress --json /dev/full
 expect_rc 1 "11.4 --json /dev/full fails"
 expect_err "cannot write '/dev/full': No space left on device" "11.4 /dev/full message"
+# nothing is made beside a device (/dev/full.csv, .html, .jsonl, _charts)
+if [ -e "$tmp/null" ]; then
+    run "$MCPI" run c.scalar -n 100 --reps 2 --quiet --no-progress --json "$tmp/null"
+    expect_rc 0 "--json to a character device"
+    ls "$tmp" | grep -q '^null[._]' && fail "files made beside the device: $(ls "$tmp" | grep '^null[._]')" || pass
+fi
+for f in /dev/full.csv /dev/full.html /dev/full.jsonl /dev/full_charts; do
+    [ -e "$f" ] && fail "$f was made beside --json /dev/full" || pass
+done
 run "$MCPI" run c.scalar -n 100 --reps 2 --quiet --no-progress --csv /dev/stdout
 expect_out '^row,kernel' "11.4 --csv /dev/stdout written through"
 : >"$tmp/target.csv"

@@ -90,7 +90,7 @@ expect_err "unexpected argument 'tests/data/plot_one.json'" "two files message"
 
 run "$MCPI" plot $d/plot_known.json -o
 expect_rc 2 "-o without a value"
-expect_err "^mcpi: plot: option -o needs a value$" "-o message"
+expect_err "^mcpi: plot: -o needs a value \\(see 'mcpi help plot'\\)$" "-o message"
 
 : >"$tmp/afile"
 run "$MCPI" plot $d/plot_known.json -o "$tmp/afile/sub"

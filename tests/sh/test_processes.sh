@@ -82,7 +82,7 @@ lua_bad() {
 lua_bad "processes must be a whole number in 1\.\.64 or 'auto', got 0" 'mcpi.sweep{kernels = {"c.scalar"}, n = 10, processes = 0}'
 lua_bad "processes must be a whole number in 1\.\.64 or 'auto', got 'many'" 'mcpi.sweep{kernels = {"c.scalar"}, n = 10, processes = "many"}'
 lua_bad "processes must be a whole number in 1\.\.64 or 'auto', got 2\.5" 'mcpi.sweep{kernels = {"c.scalar"}, n = 10, processes = 2.5}'
-lua_bad "reps \(2\) is below processes \(4\)" 'mcpi.sweep{kernels = {"c.scalar"}, n = 10, reps = 2, processes = 4}'
+lua_bad "reps 2 is below processes 4: each process needs at least one repetition" 'mcpi.sweep{kernels = {"c.scalar"}, n = 10, reps = 2, processes = 4}'
 lua_bad "process_kernels needs processes" 'mcpi.sweep{kernels = {"c.scalar"}, n = 10, process_kernels = {"c.scalar"}}'
 lua_bad "process_kernels: 'lua.jit' is not among the kernels" 'mcpi.sweep{kernels = {"c.scalar"}, n = 10, processes = 2, process_kernels = {"lua.jit"}}'
 lua_bad "process_kernels\[1\] must be a kernel name, got number" 'mcpi.sweep{kernels = {"c.scalar"}, n = 10, processes = 2, process_kernels = {5}}'

@@ -35,12 +35,12 @@ bad "--budget: 0 must be > 0 seconds" c.scalar --budget 0
 bad "--budget: 'soon' is not a number of seconds" c.scalar --budget soon
 bad "--budget: 1e9 is too large" c.scalar --budget 1e9
 bad "--budget needs a value" c.scalar --budget
-bad "--seed must be a non-negative integer, got '-1'" c.scalar --seed -1
-bad "--seed must be < 2\^64" c.scalar --seed 18446744073709551616
+bad "--seed: must be a non-negative integer, got '-1' \\(0 <= seed < 2\\^64\\)" c.scalar --seed -1
+bad "--seed: must be < 2\^64" c.scalar --seed 18446744073709551616
 bad "--threads: 100000 is too large" c.scalar --threads 100000
 bad "--n-range: '9:1' needs 0 <= A <= B <= 15" c.scalar --n-range 9:1
 bad "--n-range: 'x' is not A:B" c.scalar --n-range x
-bad "--baseline: 'c.simd' is not among the kernels measured" c.scalar --baseline c.simd
+bad "--baseline 'c.simd' is not among the kernels \\(kernels: c.scalar\\)" c.scalar --baseline c.simd
 bad "--json: cannot write '/nonexistent-dir/x.json'" c.scalar --json /nonexistent-dir/x.json
 bad "--quiet takes no value" c.scalar --quiet=yes
 
