@@ -24,7 +24,7 @@ Error.__tostring = function(e) return rawget(e, "msg") end
 local function make(kind, msg, fn, level)
   if type(kind) ~= "string" or not M.EXIT[kind] then
     error(format("errors.%s: kind must be one of usage, data, experiment, interrupted; got %s", fn,
-      type(kind) == "string" and require("mcpi.util").quote_arg(kind, 40) or type(kind)), level + 1)
+      type(kind) == "string" and format("%q", kind:sub(1, 40)) or type(kind)), level + 1)
   end
   if type(msg) ~= "string" then
     error(format("errors.%s: msg must be a string, got %s", fn, type(msg)), level + 1)

@@ -29,6 +29,7 @@ M.MAX_N_EXP = 15          -- --n-range and logspace: N up to 10^15
 M.DEFAULT_SEED = 1        -- the first repetition's seed everywhere (kernels, measure, sweeps)
 M.DEFAULT_N = 1000000     -- `mcpi run` without -n
 M.MAX_PROCESSES = 64      -- fresh processes a point may be spread over
+M.AUTO_PROCESSES = { 9, 7, 5, 3, 2 }  -- what processes = "auto" tries, most first (mcpi.fresh)
 
 local function threads_max() return require("mcpi.capi").mcpi_threads_max() end
 local function processes_max() return M.MAX_PROCESSES end

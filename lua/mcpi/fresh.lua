@@ -28,7 +28,7 @@ local M = {}
 
 M.MAX = require("mcpi.fields").MAX_PROCESSES  -- processes at most
 M.LINE_TIMEOUT = 60     -- seconds a child may be silent beyond its longest predicted call x 10
-M.AUTO = { 9, 7, 5, 3, 2 }  -- the candidates processes = "auto" tries, most first
+M.AUTO = require("mcpi.fields").AUTO_PROCESSES  -- the candidates processes = "auto" tries, most first
 
 -- -- The executable ---------------------------------------------------------------
 
@@ -143,7 +143,7 @@ local function job_of(points, s, p, K, failed)
       end
     end
   end
-  local sweep = require "mcpi.sweep"
+  local sweep = require "mcpi.sweep_plan"  -- the warm-up constants
   return { process = p, seed = util.u64str(util.to_u64(s.seed, "seed")), threads = s.threads,
     warmup_min_time = sweep.WARMUP_MIN_TIME, warmup_max_extra = sweep.WARMUP_MAX_EXTRA, points = pts },
     M.LINE_TIMEOUT + 10 * (longest + sweep.WARMUP_MIN_TIME)
@@ -285,24 +285,6 @@ function M.sweep_points(plan, s, failed, h)
   for _, n in ipairs(ns) do h.summarize(by_n[n]) end
 end
 
---- The between-process spread of summary rows that came from fresh
--- processes, as text: per (kernel, N) the median of all repetitions, the
--- median and range of the process medians, the hierarchical CI. "" if none.
-function M.spread_text(summary)
-  local rows = {}
-  for _, s in ipairs(summary or {}) do
-    if type(s.processes) == "number" and type(s.seconds_process_median) == "number" then
-      rows[#rows + 1] = { s.kernel, output.count(s.n), tostring(s.processes), output.time(s.seconds_median),
-        output.time(s.seconds_process_median),
-        format("%s - %s", output.time(s.seconds_process_min), output.time(s.seconds_process_max)),
-        format("%s - %s", output.time(s.seconds_ci_lo), output.time(s.seconds_ci_hi)) }
-    end
-  end
-  if #rows == 0 then return "" end
-  return "between fresh processes (95% CI: processes resampled, then repetitions within them):\n"
-    .. output.columns({ "KERNEL", "N", "PROCS", "MEDIAN", "PROCESS MEDIANS: MEDIAN", "MIN - MAX", "95% CI" },
-      rows, { false, true, true, true, true, true, true })
-end
 
 --- The process count for processes = "auto": the most of M.AUTO whose plan
 -- (made by plan_with(K)) skips no more points than measuring in-process;

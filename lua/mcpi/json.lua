@@ -216,7 +216,7 @@ Lines.__index = Lines
 -- nil and the error (the file stays usable for what was written before).
 function Lines:write(v, order)
   if not self.journal then return nil, self.err or format("'%s' is closed", self.path) end
-  local ok, err = self.journal:add(v, order, {})
+  local ok, err = self.journal:add(v, M.encode(v, order) .. "\n", {})
   if not ok then self.err = err; return nil, err end
   self.count = self.journal.count
   return true

@@ -1,13 +1,17 @@
 --- mcpi.loader: the one reader of results files (mcpi.load, `mcpi plot`,
--- `mcpi report`). It validates a file field by field, so every method of the
--- results object it returns works on it, and never raises on bad data:
---   load(path) -> results object, or nil and "'PATH': what is wrong, where".
+-- `mcpi report`, `mcpi compare`). It validates a file field by field, so
+-- every method of the results object made from it works, and never raises
+-- on bad data:
+--   read(path) -> {rows, summary, fits, ...}, or nil and "'PATH': what is wrong, where"
+-- (mcpi.results.load(path) makes the results object; this file depends on
+-- mcpi.stats for the fits of a .jsonl, never on mcpi.results).
 -- A .jsonl (the rows a sweep streamed) keeps every complete line; a torn last
 -- line (a write cut by a full disk, SIGKILL or power loss) is dropped and
 -- reported in the object's notes.
 local util = require "mcpi.util"
 local json = require "mcpi.json"
 local output = require "mcpi.output"
+local stats = require "mcpi.stats"
 
 local type, ipairs, pairs, tostring, format, pcall = type, ipairs, pairs, tostring, string.format, pcall
 local floor, huge = math.floor, math.huge
@@ -157,16 +161,16 @@ local function build(path, text)
     context = nil
   end
   if torn then notes[#notes + 1] = format("%s: %s", qp, torn) end
-  local results = require "mcpi.results"
-  return results.new{ schema = v.schema, context = context or {}, rows = rows,
-    summary = summary, fits = fits or results.fits(summary), notes = notes,
+  return { schema = v.schema, context = context or {}, rows = rows,
+    summary = summary, fits = fits or stats.fits(summary), notes = notes,
     file_notes = file_notes, path = path, entries = #v.results }
 end
 
---- Read a results file (JSON, or the .jsonl a sweep streamed) into a results
--- object. Returns it, or nil and an error naming the file and what is wrong.
--- Raises only for misuse (path not a string).
-function M.load(path)
+--- Read a results file (JSON, or the .jsonl a sweep streamed) into a table
+-- {schema, context, rows, summary, fits, notes, file_notes, path, entries}
+-- (mcpi.results.load makes it a results object). Returns it, or nil and an
+-- error naming the file and what is wrong. Raises only for misuse.
+function M.read(path)
   if type(path) ~= "string" then
     error(format("load: path must be a file name (string), got %s", type(path)), 2)
   end

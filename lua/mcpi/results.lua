@@ -90,7 +90,7 @@ function Results:table(opts)
   opts = opts or {}
   local parts = { output.table(self.summary, { baseline = opts.baseline or self.baseline,
     show = opts.show or self.show }) }
-  local spread = require("mcpi.fresh").spread_text(self.summary)
+  local spread = M.spread_text(self.summary)
   if spread ~= "" then parts[#parts + 1] = "\n" .. spread end
   local sp = require("mcpi.paired").sentences(self.summary)
   if sp ~= "" then parts[#parts + 1] = "\nspeed-ups (paired repetitions, 95% bootstrap CI), at each kernel's largest N:\n" .. sp end
@@ -299,51 +299,10 @@ function M.process_stats(s, reps, opts)
   return s
 end
 
---- Fits per kernel over summary rows, each with r2 and the points used:
--- model "affine", metric "seconds": seconds_median = t0 + c*N by weighted
--- least squares (stats.affine_fit: a fixed cost per call plus a cost per
--- sample, c with its 95% t interval); model "power": seconds_median ~ a*N^b
--- and rms_err ~ a*N^b (metric "abs_err") by log-log least squares. Over
--- 10..10^9 the fixed cost bends the power law's b below 1; c is the figure
--- to compare with ns/sample. No fit from fewer than MIN_FIT_POINTS N; the
--- fixed cost is held >= 0 (stats.affine_fit_nonneg: t0_constrained), and
--- t0_significant says whether its interval excludes 0.
-M.MIN_FIT_POINTS = 3  -- two points fit any line exactly: R2 = 1 and no interval
-function M.fits(summary)
-  if type(summary) ~= "table" then
-    util.blame(format("fits: summary must be a list of summary rows, got %s", type(summary)))
-  end
-  for i, s in ipairs(summary) do
-    if type(s) ~= "table" or type(s.n) ~= "number" then
-      util.blame(format("fits: summary[%d] must be a summary row with a number n", i))
-    end
-  end
-  local by, order = by_kernel(summary)
-  local fits = {}
-  for _, k in ipairs(order) do
-    for _, m in ipairs{ { "seconds", "seconds_median" }, { "abs_err", "rms_err" } } do
-      local xs, ys = {}, {}
-      for _, s in ipairs(by[k]) do
-        if type(s[m[2]]) == "number" then xs[#xs + 1] = s.n; ys[#ys + 1] = s[m[2]] end
-      end
-      if #xs >= M.MIN_FIT_POINTS then
-        local lo, hi = stats.range(xs)
-        if m[1] == "seconds" then
-          local f = stats.affine_fit_nonneg(xs, ys)
-          fits[#fits + 1] = { kernel = k, metric = "seconds", model = "affine", t0 = f.t0,
-            t0_se = f.t0_se, c = f.c, c_se = f.c_se, c_lo = f.c_lo, c_hi = f.c_hi, r2 = f.r2,
-            n_points = f.n_points, n_min = lo, n_max = hi, t0_constrained = f.t0_constrained,
-            t0_significant = f.t0_significant }
-        end
-        local f = stats.loglog_fit(xs, ys)
-        fits[#fits + 1] = { kernel = k, metric = m[1], model = "power", a = f.a, b = f.b, r2 = f.r2,
-          n_points = f.n_points, n_min = lo, n_max = hi }
-      end
-    end
-  end
-  return fits
-end
-
+-- Fits per kernel over summary rows: mcpi.stats.fits (loading a file needs
+-- them too, and mcpi.loader does not depend on this module).
+M.fits = stats.fits
+M.MIN_FIT_POINTS = stats.MIN_FIT_POINTS
 
 --- Read a results JSON file (schema mcpi/1) back into a results object with
 -- rows, summary, fits, context and notes; seeds and hit counts written as
@@ -354,7 +313,28 @@ end
 -- validates field by field; it never raises on bad data).
 function M.load(path)
   if type(path) ~= "string" then error(format("load: path must be a file name, got %s", type(path)), 2) end
-  return require("mcpi.loader").load(path)
+  local t, err = require("mcpi.loader").read(path)
+  if not t then return nil, err end
+  return new_results(t), err
+end
+
+--- The between-process spread of summary rows that came from fresh
+-- processes, as text: per (kernel, N) the median of all repetitions, the
+-- median and range of the process medians, the hierarchical CI. "" if none.
+function M.spread_text(summary)
+  local rows = {}
+  for _, s in ipairs(summary or {}) do
+    if type(s.processes) == "number" and type(s.seconds_process_median) == "number" then
+      rows[#rows + 1] = { s.kernel, output.count(s.n), tostring(s.processes), output.time(s.seconds_median),
+        output.time(s.seconds_process_median),
+        format("%s - %s", output.time(s.seconds_process_min), output.time(s.seconds_process_max)),
+        format("%s - %s", output.time(s.seconds_ci_lo), output.time(s.seconds_ci_hi)) }
+    end
+  end
+  if #rows == 0 then return "" end
+  return "between fresh processes (95% CI: processes resampled, then repetitions within them):\n"
+    .. output.columns({ "KERNEL", "N", "PROCS", "MEDIAN", "PROCESS MEDIANS: MEDIAN", "MIN - MAX", "95% CI" },
+      rows, { false, true, true, true, true, true, true })
 end
 
 return M

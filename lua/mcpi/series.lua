@@ -40,7 +40,7 @@ function M.read(path)
     local d = io_open(path .. "/.")
     if d then d:close(); return nil, format("cannot read %s (is it a directory?)", util.quote_arg(path, 200)), 2 end
   end
-  local res, lerr = require("mcpi.results").load(path)  -- the one results reader
+  local res, lerr = require("mcpi.loader").read(path)  -- the one results reader
   if not res then return nil, lerr, 1 end
   local t = M.as_table(res)
   t.file_notes, t.entries = res.file_notes, res.entries

@@ -2,7 +2,8 @@
 -- a seeded percentile bootstrap (resampling driven by the philox stream, so a
 -- given seed gives the same interval everywhere), Tukey outlier fences, and
 -- log-log least-squares fits y = a * x^b, and the affine time model
--- t = t0 + c * N by weighted least squares with Student-t intervals.
+-- t = t0 + c * N by weighted least squares with Student-t intervals; fits(),
+-- both per kernel over a sweep's summary rows.
 local ffi = require "ffi"
 local C = require "mcpi.capi"
 local util = require "mcpi.util"
@@ -478,5 +479,65 @@ function M.summarize(reps, opts)
   if type(n) == "number" and n > 0 then out.sigma_theory = M.sigma_theory(n) end
   return out
 end
+
+-- -- Fits over a sweep's summary rows ------------------------------------------------
+
+-- Rows grouped per kernel: {kernel = {rows in order}}, and the kernels in
+-- the order they first appear.
+local function by_kernel(rows)
+  local by, order = {}, {}
+  for _, r in ipairs(rows) do
+    if not by[r.kernel] then by[r.kernel] = {}; order[#order + 1] = r.kernel end
+    local b = by[r.kernel]
+    b[#b + 1] = r
+  end
+  return by, order
+end
+
+--- Fits per kernel over summary rows, each with r2 and the points used:
+-- model "affine", metric "seconds": seconds_median = t0 + c*N by weighted
+-- least squares (M.affine_fit: a fixed cost per call plus a cost per
+-- sample, c with its 95% t interval); model "power": seconds_median ~ a*N^b
+-- and rms_err ~ a*N^b (metric "abs_err") by log-log least squares. Over
+-- 10..10^9 the fixed cost bends the power law's b below 1; c is the figure
+-- to compare with ns/sample. No fit from fewer than MIN_FIT_POINTS N; the
+-- fixed cost is held >= 0 (M.affine_fit_nonneg: t0_constrained), and
+-- t0_significant says whether its interval excludes 0.
+M.MIN_FIT_POINTS = 3  -- two points fit any line exactly: R2 = 1 and no interval
+function M.fits(summary)
+  if type(summary) ~= "table" then
+    util.blame(format("fits: summary must be a list of summary rows, got %s", type(summary)))
+  end
+  for i, s in ipairs(summary) do
+    if type(s) ~= "table" or type(s.n) ~= "number" then
+      util.blame(format("fits: summary[%d] must be a summary row with a number n", i))
+    end
+  end
+  local by, order = by_kernel(summary)
+  local fits = {}
+  for _, k in ipairs(order) do
+    for _, m in ipairs{ { "seconds", "seconds_median" }, { "abs_err", "rms_err" } } do
+      local xs, ys = {}, {}
+      for _, s in ipairs(by[k]) do
+        if type(s[m[2]]) == "number" then xs[#xs + 1] = s.n; ys[#ys + 1] = s[m[2]] end
+      end
+      if #xs >= M.MIN_FIT_POINTS then
+        local lo, hi = M.range(xs)
+        if m[1] == "seconds" then
+          local f = M.affine_fit_nonneg(xs, ys)
+          fits[#fits + 1] = { kernel = k, metric = "seconds", model = "affine", t0 = f.t0,
+            t0_se = f.t0_se, c = f.c, c_se = f.c_se, c_lo = f.c_lo, c_hi = f.c_hi, r2 = f.r2,
+            n_points = f.n_points, n_min = lo, n_max = hi, t0_constrained = f.t0_constrained,
+            t0_significant = f.t0_significant }
+        end
+        local f = M.loglog_fit(xs, ys)
+        fits[#fits + 1] = { kernel = k, metric = m[1], model = "power", a = f.a, b = f.b, r2 = f.r2,
+          n_points = f.n_points, n_min = lo, n_max = hi }
+      end
+    end
+  end
+  return fits
+end
+
 
 return M

@@ -24,6 +24,7 @@ local files = require "mcpi.files"
 local jitstate = require "mcpi.jitstate"
 local errors = require "mcpi.errors"
 local writer = require "mcpi.writer"
+local json = require "mcpi.json"
 local spec_m = require "mcpi.sweep_spec"
 local planner = require "mcpi.sweep_plan"
 local progress_m = require "mcpi.progress"
@@ -73,7 +74,8 @@ end
 -- the .jsonl together, or into neither, whatever instruction a signal hits.
 local function append(state, row, order, lists, mark)
   local had = state.journal.err
-  local ok, err = state.journal:add(row, order, lists, mark)
+  local line = json.encode(row, order) .. "\n"  -- may raise: then the row goes nowhere
+  local ok, err = state.journal:add(row, line, lists, mark)
   if not ok and not had then
     state.lines_err = err
     note(state, err .. " (measuring goes on; rows kept in memory)")

@@ -177,7 +177,7 @@ local function processes_line(s)
   for _, k in ipairs(s.kernels) do if s.proc_set[k] then names[#names + 1] = k end end
   return format("  %d fresh process%s%s for %s", s.processes_k, s.processes_k == 1 and "" or "es",
     s.processes == "auto" and format(" (auto: the most of %s that skips no more points than one process)",
-      concat(require("mcpi.fresh").AUTO, ", ")) or "", concat(names, ", "))
+      concat(require("mcpi.fields").AUTO_PROCESSES, ", ")) or "", concat(names, ", "))
 end
 
 --- Make the plan: predicted cost of each (kernel, n), repetitions per point,

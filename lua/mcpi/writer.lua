@@ -101,12 +101,13 @@ function M.journal(path, append)
 end
 
 --- Record a finished row: append it to every list in lists and, when the
--- journal has a file, one line of JSON (fields in order first) to it; when
--- mark is given, mark.summarized = true. All in one critical section. A
+-- journal has a file, line (the row as one line of text, ending in a newline;
+-- the caller encodes it, so a row that cannot be encoded goes nowhere) to it;
+-- when mark is given, mark.summarized = true. All in one critical section. A
 -- failed write is remembered in self.err (the row stays in memory) and ends
 -- the file's part: later rows are kept in memory only.
-function Journal:add(row, order, lists, mark)
-  local line = require("mcpi.json").encode(row, order) .. "\n"  -- may raise: then nowhere
+function Journal:add(row, line, lists, mark)
+  if type(line) ~= "string" then util.blame(format("journal:add: line must be a string, got %s", type(line))) end
   local buf = self.fd >= 0 and not self.err and ffi.new("char[?]", ERRLEN) or nil
   C.mcpi_signal_defer(1)
   for i = 1, #lists do

@@ -133,4 +133,36 @@ T.test("command modules export their spec and leave the command line alone", fun
   T.eq(out, "nil")
 end)
 
+
+T.test("the library's modules require each other one way (no cycles)", function()
+  -- arrows run cli -> commands -> library; a cycle (even through a lazy
+  -- require inside a function) means two files share one concept
+  local deps, names = {}, {}
+  local ls = io.popen("ls lua/mcpi/*.lua")
+  for path in ls:lines() do
+    local name = path:match("([%w_]+)%.lua$")
+    local text = assert(io.open(path)):read("*a")
+    deps[name] = {}
+    for dep in text:gmatch('require[%s%(]*"mcpi%.([%w_]+)"') do
+      if dep ~= name then deps[name][dep] = true end
+    end
+    names[#names + 1] = name
+  end
+  ls:close()
+  T.ok(#names > 40, "modules found: " .. #names)
+  local state, cycle = {}, nil
+  local function visit(m, path)
+    if state[m] == "done" or cycle then return end
+    if state[m] == "open" then cycle = table.concat(path, " -> ") .. " -> " .. m; return end
+    state[m] = "open"
+    path[#path + 1] = m
+    for d in pairs(deps[m] or {}) do visit(d, path) end
+    path[#path] = nil
+    state[m] = "done"
+  end
+  table.sort(names)
+  for _, m in ipairs(names) do visit(m, {}) end
+  T.eq(cycle, nil, "require cycle")
+end)
+
 T.done()

@@ -51,7 +51,7 @@ T.test("journal: lines appended whole; a second journal on the file is refused",
   local p = tmp .. "/j.jsonl"
   local j = assert(writer.journal(p))
   local rows = {}
-  for i = 1, 3 do assert(j:add({ i = i }, nil, { rows })) end
+  for i = 1, 3 do assert(j:add({ i = i }, string.format('{"i":%d}\n', i), { rows })) end
   local j2, err, locked = writer.journal(p)
   T.eq(j2, nil)
   T.ok(locked, "says the lock is held")
@@ -66,7 +66,7 @@ end)
 T.test("journal: a summary is marked written in the same section", function()
   local j = assert(writer.journal(nil))
   local list, point = {}, {}
-  j:add({ row = "summary" }, nil, { list }, point)
+  j:add({ row = "summary" }, '{"row":"summary"}\n', { list }, point)
   T.ok(point.summarized)
   T.eq(#list, 1)
 end)
