@@ -275,12 +275,7 @@ function M.sweep_points(plan, s, failed, h)
       h.note(m)
     end,
   })
-  local by_n, ns = {}, {}
-  for _, p in ipairs(fpts) do
-    if not by_n[p.n] then by_n[p.n] = {}; ns[#ns + 1] = p.n end
-    local t = by_n[p.n]
-    t[#t + 1] = p
-  end
+  local by_n, ns = util.group(fpts, "n")
   sort(ns)
   for _, n in ipairs(ns) do h.summarize(by_n[n]) end
 end

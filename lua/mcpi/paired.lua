@@ -79,6 +79,15 @@ local function resample(rng, lists, out)
   return m
 end
 
+-- One resample of src into dst (dst's tail cleared): the values at the
+-- indices resample draws. Returns how many.
+local function draw(rng, lists, idx, src, dst)
+  local m = resample(rng, lists, idx)
+  for i = 1, m do dst[i] = src[idx[i]] end
+  for i = m + 1, #dst do dst[i] = nil end
+  return m
+end
+
 local function percentile(vals, level)
   sort(vals)
   local a = (1 - level) / 2
@@ -137,12 +146,7 @@ function M.ratio_ci_independent(xs, ys, gx, gy, opts)
   local rng = stats.rng(opts.seed or M.SEED)
   local B, ix, iy, vals = opts.resamples or M.RESAMPLES, {}, {}, {}
   for r = 1, B do
-    local m = resample(rng, lx, ix)
-    for i = 1, m do a[i] = xs[ix[i]] end
-    for i = m + 1, #a do a[i] = nil end
-    local k = resample(rng, ly, iy)
-    for i = 1, k do b[i] = ys[iy[i]] end
-    for i = k + 1, #b do b[i] = nil end
+    local m, k = draw(rng, lx, ix, xs, a), draw(rng, ly, iy, ys, b)
     vals[r] = median_inplace(b, k) / median_inplace(a, m)
   end
   local lo, hi = percentile(vals, opts.level or M.LEVEL)
@@ -175,9 +179,7 @@ function M.median_ci(xs, groups, opts)
   local rng = stats.rng(opts.seed or M.SEED)
   local B, idx, vals, buf = opts.resamples or M.RESAMPLES, {}, {}, {}
   for r = 1, B do
-    local m = resample(rng, lists, idx)
-    for i = 1, m do buf[i] = xs[idx[i]] end
-    for i = m + 1, #buf do buf[i] = nil end
+    local m = draw(rng, lists, idx, xs, buf)
     vals[r] = median_inplace(buf, m)
   end
   local lo, hi = percentile(vals, opts.level or M.LEVEL)

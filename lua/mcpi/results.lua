@@ -23,24 +23,13 @@ Results.__index = Results
 local SummaryList = {}
 SummaryList.__index = SummaryList
 
--- Rows grouped per kernel: {kernel = {rows in order}}, and the kernels in
--- the order they first appear.
-local function by_kernel(rows)
-  local by, order = {}, {}
-  for _, r in ipairs(rows) do
-    if not by[r.kernel] then by[r.kernel] = {}; order[#order + 1] = r.kernel end
-    local b = by[r.kernel]
-    b[#b + 1] = r
-  end
-  return by, order
-end
 
 -- v if it is a number other than NaN (a fit read from a file may lack any field).
 local function num(v) return type(v) == "number" and v == v and v or nil end
 
 --- results:summary() -- a short text: per kernel, points, best throughput, fits.
 SummaryList.__call = function(list, res)
-  local by, order = by_kernel(list)
+  local by, order = util.group(list, "kernel")
   local fits = {}
   for _, f in ipairs(type(res) == "table" and res.fits or {}) do
     fits[f.kernel .. "/" .. f.metric .. "/" .. (f.model or "power")] = f

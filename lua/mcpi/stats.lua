@@ -482,17 +482,6 @@ end
 
 -- -- Fits over a sweep's summary rows ------------------------------------------------
 
--- Rows grouped per kernel: {kernel = {rows in order}}, and the kernels in
--- the order they first appear.
-local function by_kernel(rows)
-  local by, order = {}, {}
-  for _, r in ipairs(rows) do
-    if not by[r.kernel] then by[r.kernel] = {}; order[#order + 1] = r.kernel end
-    local b = by[r.kernel]
-    b[#b + 1] = r
-  end
-  return by, order
-end
 
 --- Fits per kernel over summary rows, each with r2 and the points used:
 -- model "affine", metric "seconds": seconds_median = t0 + c*N by weighted
@@ -513,7 +502,7 @@ function M.fits(summary)
       util.blame(format("fits: summary[%d] must be a summary row with a number n", i))
     end
   end
-  local by, order = by_kernel(summary)
+  local by, order = util.group(summary, "kernel")
   local fits = {}
   for _, k in ipairs(order) do
     for _, m in ipairs{ { "seconds", "seconds_median" }, { "abs_err", "rms_err" } } do

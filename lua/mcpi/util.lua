@@ -243,4 +243,17 @@ function M.fmtnum(v)
   return format("%.6g", v)
 end
 
+--- Items of list grouped by item[field]: returns groups (value -> items in
+-- list order) and the values in the order they first appear.
+function M.group(list, field)
+  local by, order = {}, {}
+  for _, item in ipairs(list) do
+    local v = item[field]
+    local g = by[v]
+    if not g then g = {}; by[v] = g; order[#order + 1] = v end
+    g[#g + 1] = item
+  end
+  return by, order
+end
+
 return M

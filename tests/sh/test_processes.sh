@@ -4,7 +4,10 @@
 # leave no process behind and keep what finished; bad input exits 2.
 . "$(dirname "$0")/lib.sh"
 
-orphans() { pgrep -f "require\('mcpi\.fresh'\)\.child" >/dev/null 2>&1; }
+# Fresh processes of this mcpi only (another checkout's suite may be running
+# beside this one): children run the executable's resolved path.
+exe=$(readlink -f "$MCPI")
+orphans() { pgrep -f "^$exe .*require\('mcpi\.fresh'\)\.child" >/dev/null 2>&1; }
 
 run "$MCPI" run lua.philox c.scalar -n 1e7 --processes 9 --json "$tmp/p9.json" --quiet
 expect_rc 0 "run --processes 9"
