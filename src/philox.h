@@ -9,9 +9,10 @@
 ** src/philox.cl, src/dl/cuda.cu, src/peers/philox_ref.py and the peers) cites
 ** it, and tests/data/philox_kat.txt holds Random123's known answers.
 **
-** Below the stream: the hit count over a range, one block at a time, and the
-** SIMD kernels' driver, the part of c.avx2 and c.avx512 that does not depend
-** on the vector width.
+** Below the stream: the hit count over a range, one block at a time; one
+** block's words as an array w[4], for the scalar blocks the SIMD kernels run
+** beside their vector groups; and the SIMD kernels' driver, the part of
+** c.avx2 and c.avx512 that does not depend on the vector width.
 */
 #ifndef MCPI_PHILOX_H
 #define MCPI_PHILOX_H
@@ -84,6 +85,33 @@ static inline uint64_t philox_count_range(uint64_t seed, uint64_t s, uint64_t n)
     h += philox_hit(r[0], r[1]);
   }
   return h;
+}
+
+/* -- One block as an array w[4] = its words c0..c3 -------------------------
+** For the scalar blocks the SIMD kernels run beside their vector groups. The
+** kernels loop over those blocks themselves, up to their constant SCALAR: a
+** helper that looped up to a count passed as an argument made gcc 12 compile
+** another AVX-512 hot loop (70 more zmm register moves, 30 more spills), the
+** count a constant after inlining notwithstanding. */
+
+/* Block j's counter (j lo, j hi, 0, 0). */
+static inline void philox_block_init(uint32_t w[4], uint64_t j)
+{
+  w[0] = (uint32_t)j;
+  w[1] = (uint32_t)(j >> 32);
+  w[2] = w[3] = 0;
+}
+
+/* One round on the block under round key (k0, k1). */
+static inline void philox_block_round(uint32_t w[4], uint32_t k0, uint32_t k1)
+{
+  philox_round(&w[0], &w[1], &w[2], &w[3], k0, k1);
+}
+
+/* Hits among the block's two samples, (w[0], w[1]) and (w[2], w[3]). */
+static inline uint64_t philox_block_hits(const uint32_t w[4])
+{
+  return philox_hit(w[0], w[1]) + philox_hit(w[2], w[3]);
 }
 
 /* -- The SIMD kernels' driver (needs mcpi.h) ---------------------------------
