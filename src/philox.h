@@ -92,10 +92,12 @@ static inline uint64_t philox_count_range(uint64_t seed, uint64_t s, uint64_t n)
 ** kernels loop over those blocks themselves, up to their constant SCALAR: a
 ** helper that looped up to a count passed as an argument made gcc 12 compile
 ** another AVX-512 hot loop (70 more zmm register moves, 30 more spills), the
-** count a constant after inlining notwithstanding. */
+** count a constant after inlining notwithstanding. w is a plain pointer, not
+** uint32_t w[4]: with the array bound, gcc 12 warns (-Wstringop-overflow) in
+** a build with -DSCALAR=0, where the loops never run. */
 
 /* Block j's counter (j lo, j hi, 0, 0). */
-static inline void philox_block_init(uint32_t w[4], uint64_t j)
+static inline void philox_block_init(uint32_t *w, uint64_t j)
 {
   w[0] = (uint32_t)j;
   w[1] = (uint32_t)(j >> 32);
@@ -103,13 +105,13 @@ static inline void philox_block_init(uint32_t w[4], uint64_t j)
 }
 
 /* One round on the block under round key (k0, k1). */
-static inline void philox_block_round(uint32_t w[4], uint32_t k0, uint32_t k1)
+static inline void philox_block_round(uint32_t *w, uint32_t k0, uint32_t k1)
 {
   philox_round(&w[0], &w[1], &w[2], &w[3], k0, k1);
 }
 
 /* Hits among the block's two samples, (w[0], w[1]) and (w[2], w[3]). */
-static inline uint64_t philox_block_hits(const uint32_t w[4])
+static inline uint64_t philox_block_hits(const uint32_t *w)
 {
   return philox_hit(w[0], w[1]) + philox_hit(w[2], w[3]);
 }
