@@ -8,6 +8,11 @@
 ** This is the stream's one definition; every port (lua/mcpi/philox.lua,
 ** src/philox.cl, src/dl/cuda.cu, src/peers/philox_ref.py and the peers) cites
 ** it, and tests/data/philox_kat.txt holds Random123's known answers.
+**
+** Below the stream: the hit count over a range, one block at a time; one
+** block's words as an array w[4], for the scalar blocks the SIMD kernels run
+** beside their vector groups; and the SIMD kernels' driver, the part of
+** c.avx2 and c.avx512 that does not depend on the vector width.
 */
 #ifndef MCPI_PHILOX_H
 #define MCPI_PHILOX_H
@@ -82,30 +87,85 @@ static inline uint64_t philox_count_range(uint64_t seed, uint64_t s, uint64_t n)
   return h;
 }
 
-/* Hits among samples first..first+n-1 for a SIMD kernel: whole blocks in
-** multiples of step go to blocks(seed, jb, nb, &hits), the samples before and
-** after them (an odd first sample, a tail shorter than step, or all of a
-** small N) to c.scalar's interleaved loop. Needs mcpi.h. */
-typedef int (*philox_blocks_fn)(uint64_t seed, uint64_t jb, uint64_t nb, uint64_t *hits);
-static inline int philox_count_split(uint64_t seed, uint64_t first, uint64_t n,
-                                     uint64_t step, philox_blocks_fn blocks,
+/* -- One block as an array w[4] = its words c0..c3 -------------------------
+** For the scalar blocks the SIMD kernels run beside their vector groups. The
+** kernels loop over those blocks themselves, up to their constant SCALAR: a
+** helper that looped up to a count passed as an argument made gcc 12 compile
+** another AVX-512 hot loop (70 more zmm register moves, 30 more spills), the
+** count a constant after inlining notwithstanding. w is a plain pointer, not
+** uint32_t w[4]: with the array bound, gcc 12 warns (-Wstringop-overflow) in
+** a build with -DSCALAR=0, where the loops never run. */
+
+/* Block j's counter (j lo, j hi, 0, 0). */
+static inline void philox_block_init(uint32_t *w, uint64_t j)
+{
+  w[0] = (uint32_t)j;
+  w[1] = (uint32_t)(j >> 32);
+  w[2] = w[3] = 0;
+}
+
+/* One round on the block under round key (k0, k1). */
+static inline void philox_block_round(uint32_t *w, uint32_t k0, uint32_t k1)
+{
+  philox_round(&w[0], &w[1], &w[2], &w[3], k0, k1);
+}
+
+/* Hits among the block's two samples, (w[0], w[1]) and (w[2], w[3]). */
+static inline uint64_t philox_block_hits(const uint32_t *w)
+{
+  return philox_hit(w[0], w[1]) + philox_hit(w[2], w[3]);
+}
+
+/* -- The SIMD kernels' driver (needs mcpi.h) ---------------------------------
+** A SIMD kernel supplies chunk(seed, jb, nb): the hits among blocks
+** jb..jb+nb-1, nb a multiple of its step, without SIGINT polling. The rest,
+** the same for every vector width, is here. */
+typedef uint64_t (*philox_chunk_fn)(uint64_t seed, uint64_t jb, uint64_t nb);
+
+/* Hits among blocks jb..jb+nb-1 (nb a multiple of step), at most `chunk`
+** blocks (a multiple of step) per call of fn, polling SIGINT between calls. */
+static inline int philox_count_chunks(uint64_t seed, uint64_t jb, uint64_t nb,
+                                      uint64_t chunk, philox_chunk_fn fn,
+                                      uint64_t *hits)
+{
+  uint64_t h = 0;
+  while (nb > 0) {
+    if (mcpi_signal_pending()) return MCPI_EINTR;
+    uint64_t nc = nb < chunk ? nb : chunk;
+    h += fn(seed, jb, nc);
+    jb += nc;
+    nb -= nc;
+  }
+  *hits = h;
+  return MCPI_OK;
+}
+
+/* Hits among samples first..first+n-1 on SIMD path (MCPI_PATH_AVX2, ...):
+** MCPI_EINVAL for a bad range or hits, MCPI_EUNSUPPORTED if this CPU lacks the
+** path. Whole blocks in multiples of step go to fn, chunk blocks between
+** SIGINT polls; the samples before and after them (an odd first sample, a
+** tail shorter than step, or all of a small N) to c.scalar's interleaved loop. */
+static inline int philox_count_split(int path, uint64_t seed, uint64_t first, uint64_t n,
+                                     uint64_t step, uint64_t chunk, philox_chunk_fn fn,
                                      uint64_t *hits)
 {
+  if (hits == 0 || first + n < first) return MCPI_EINVAL;
+  if (!mcpi_simd_supported(path)) return MCPI_EUNSUPPORTED;
   uint64_t s = first, end = first + n, h = 0;
   uint64_t jb = s / 2 + (s & 1), je = end / 2;
   if (je > jb && je - jb >= step) {
     uint64_t nb = (je - jb) / step * step, vh;
     if (2 * jb > s) h += philox_count_range(seed, s, 2 * jb - s);
-    int rc = blocks(seed, jb, nb, &vh);
-    if (rc != 0) return rc;
+    int rc = philox_count_chunks(seed, jb, nb, chunk, fn, &vh);
+    if (rc != MCPI_OK) return rc;
     h += vh;
     s = 2 * (jb + nb);
   }
   uint64_t th;
   int rc = mcpi_scalar_count(seed, s, end - s, &th);
-  if (rc != 0) return rc;
+  if (rc != MCPI_OK) return rc;
   *hits = h + th;
-  return 0;
+  return MCPI_OK;
 }
 
 #endif
