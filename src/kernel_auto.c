@@ -50,7 +50,7 @@ uint64_t CAT(mcpi_auto_blocks_, AUTO_VARIANT)(uint64_t seed, uint64_t jb, uint64
 #include <cpuid.h>
 #endif
 
-typedef uint64_t (*blocks_fn)(uint64_t, uint64_t, uint64_t);
+typedef philox_chunk_fn blocks_fn;  /* (seed, first block, blocks) -> hits; any count of blocks */
 
 enum { ISA_BASE = 0, ISA_V3 = 1, ISA_V4 = 2 };
 
@@ -137,11 +137,11 @@ static int count_on(const struct variant *v, uint64_t seed, uint64_t first,
   uint64_t s = first, end = first + n, h = 0;
   uint64_t jb = s / 2 + (s & 1), je = end / 2;
   if (je > jb) {
+    uint64_t vh;
     h += philox_count_range(seed, s, 2 * jb - s);  /* an odd first sample */
-    for (uint64_t j = jb; j < je; j += CHUNK) {
-      if (mcpi_signal_pending()) return MCPI_EINTR;
-      h += v->fn(seed, j, je - j < CHUNK ? je - j : CHUNK);
-    }
+    int rc = philox_count_chunks(seed, jb, je - jb, CHUNK, v->fn, &vh);
+    if (rc != MCPI_OK) return rc;
+    h += vh;
     s = 2 * je;
   }
   *hits = h + philox_count_range(seed, s, end - s);
