@@ -10,7 +10,7 @@
 -- or an output could not be written, 130 when interrupted.
 
 local spec = require("mcpi.runcmd").parse(arg, 1, {
-  cmd = "sweep.lua",
+  cmd = "sweep.lua", see = "see 'mcpi script scripts/sweep.lua --help'",
   kernels_optional = true,
   processes_zero = true,  -- --processes 0: every kernel in this one process
   defaults = { n = mcpi.logspace(1, 9), budget = 60 },

@@ -17,7 +17,7 @@ mcpi.kernels.register{
 }
 
 local spec = require("mcpi.runcmd").parse(arg, 1, {
-  cmd = "worker_kernel.lua", kernels_optional = true,
+  cmd = "worker_kernel.lua", see = "see 'mcpi script scripts/worker_kernel.lua --help'", kernels_optional = true,
   defaults = { n = { 100, 1000, 10000 }, kernels = { "c.scalar", "user.pyphilox" } },
 })
 if not spec then

@@ -44,12 +44,14 @@ end
 
 local function takes_value(d) return d and d.value == nil end
 
---- Parse argv[i..] for command cmd with option tables defs. Returns the
+--- Parse argv[i..] for command cmd with option tables defs (see: where
+-- messages point for help, default "see 'mcpi help CMD'"). Returns the
 -- values (field -> value) and the positional arguments, or nil when -h or
 -- --help was given. Bad input raises util.usage (exit 2) with one line:
 -- "CMD: unknown option '--x' (did you mean ...)", "CMD: --reps: 0 is below 1
 -- (give ...)", "CMD: --json needs a file name", ...
-function M.parse(cmd, argv, i, defs)
+function M.parse(cmd, argv, i, defs, see)
+  see = see or format("see 'mcpi help %s'", cmd)
   local by, names = index(defs)
   local function fail(msg) util.usage(format("%s: %s", cmd, msg)) end
   local values, args = {}, {}
@@ -67,7 +69,7 @@ function M.parse(cmd, argv, i, defs)
       local d = by[key]
       if not d then
         fail(format("unknown option %s%s", util.quote_arg(key),
-          util.did_you_mean(key, names, format("see 'mcpi help %s'", cmd))))
+          util.did_you_mean(key, names, see)))
       end
       if d.value ~= nil then
         if val then fail(format("%s takes no value", key)) end
@@ -76,7 +78,7 @@ function M.parse(cmd, argv, i, defs)
         if not val then
           i = i + 1
           val = argv[i]
-          if val == nil then fail(format("%s needs a value (see 'mcpi help %s')", key, cmd)) end
+          if val == nil then fail(format("%s needs a value (%s)", key, see)) end
         end
         local parse = d.parse or d.kind and fields.KINDS[d.kind].parse
         if val == "" and (not parse or d.kind == "names") then

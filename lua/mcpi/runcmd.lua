@@ -43,14 +43,15 @@ end
 --- Parse the arguments of `mcpi run` (or of a sweep script) from argv[i..]
 -- into a sweep spec. opts: cmd (name for messages, "run"), kernels_optional
 -- (no positional kernel means every available one), defaults (a spec whose
--- fields apply when not given), processes_zero. The spec is checked as
+-- fields apply when not given), processes_zero, see (where messages point
+-- for help; a script names its own --help). The spec is checked as
 -- mcpi.sweep would check it, so every mistake is found before measuring.
 -- Raises util.usage (exit 2) on bad input; returns spec, or nil when --help
 -- was asked for.
 function M.parse(argv, i, opts)
   opts = opts or {}
   local cmd = opts.cmd or "run"
-  local values, names = options.parse(cmd, argv, i, option_tables(opts))
+  local values, names = options.parse(cmd, argv, i, option_tables(opts), opts.see)
   if not values then return nil end
   local spec = {}
   for k, v in pairs(opts.defaults or {}) do spec[k] = v end

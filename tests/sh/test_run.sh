@@ -103,6 +103,9 @@ expect_out 'c\.scalar: 3 points' "sweep.lua summary"
 run "$MCPI" script scripts/sweep.lua --budget -2
 expect_rc 2 "sweep.lua bad budget"
 expect_err "sweep\.lua: --budget: -2 must be > 0" "sweep.lua bad budget message"
+run "$MCPI" script scripts/sweep.lua --bugdet 5
+expect_rc 2 "sweep.lua unknown option"
+expect_err "^mcpi: sweep\.lua: unknown option '--bugdet' \\(did you mean '--budget'\\?.*see 'mcpi script scripts/sweep\.lua --help'\\)$" "sweep.lua points to its own --help"
 
 # the comparison script: philox kernels agree bit for bit
 run "$MCPI" script scripts/compare.lua c.scalar c.simd 1e4 5
