@@ -20,11 +20,17 @@ local Error = {}
 Error.__index = Error
 Error.__tostring = function(e) return rawget(e, "msg") end
 
+-- A string quoted on one line, cut at 40 bytes, control bytes and quotes
+-- escaped (this module sits under mcpi.util, so it does not use quote_arg).
+local function one_line(s)
+  return "'" .. s:sub(1, 40):gsub("[%z\1-\31\127'\\]", function(c) return format("\\%d", c:byte()) end) .. "'"
+end
+
 -- The object, with misuse reported level frames up (at the caller's line).
 local function make(kind, msg, fn, level)
   if type(kind) ~= "string" or not M.EXIT[kind] then
     error(format("errors.%s: kind must be one of usage, data, experiment, interrupted; got %s", fn,
-      type(kind) == "string" and format("%q", kind:sub(1, 40)) or type(kind)), level + 1)
+      type(kind) == "string" and one_line(kind) or type(kind)), level + 1)
   end
   if type(msg) ~= "string" then
     error(format("errors.%s: msg must be a string, got %s", fn, type(msg)), level + 1)
