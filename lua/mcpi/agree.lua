@@ -1,6 +1,10 @@
---- mcpi.agree: did the philox kernels of a result set draw the same samples?
--- Checked, not assumed: every repetition row of stream "philox" is grouped by
--- (n, seed), and the hits of all kernels at one (n, seed) must be equal.
+--- mcpi.agree: did kernels draw the same samples? Checked from hits, not
+-- assumed; the one place that compares hit counts across kernels.
+-- philox(rows): every repetition row of stream "philox" is grouped by (n,
+-- seed), and the hits of all kernels at one (n, seed) must be equal (the
+-- exit status of `mcpi run` and the study depends on it).
+-- identical(rows): per stream, which kernels agree at every (n, seed) they
+-- share (the answer's "identical samples" line).
 --   local a = agree.philox(res.rows)  --> {kernels = {...}, points = P,
 --       shared = S, mismatches = {"k: h hits at N = n, seed s; k2: h2", ...}}
 --   io.write(agree.line(a))            --> one sentence, or the mismatches
@@ -48,6 +52,54 @@ function M.line(a)
   return format("%d philox kernels (%s) drew the same samples: their hits agree at all %d "
     .. "(N, seed) points (%d comparisons, checked)\n", #a.kernels, concat(a.kernels, ", "),
     a.points, a.shared)
+end
+
+--- Kernels of one stream whose hits agree at every (n, seed) both measured
+-- (at least one), from rows {kernel, stream, n, seed, hits} in kernel order.
+-- Returns groups (sorted lists of two or more names, streams in name order)
+-- and conflicts ({a, b, n, seed}: same stream, n and seed, different hits).
+function M.identical(rows)
+  local by_stream, order = {}, {}
+  for _, r in ipairs(rows or {}) do
+    if r.stream and r.hits ~= nil and r.row ~= "summary" then
+      local st = by_stream[r.stream]
+      if not st then st = { kernels = {}, hits = {} }; by_stream[r.stream] = st; order[#order + 1] = r.stream end
+      local h = st.hits[r.kernel]
+      if not h then h = {}; st.hits[r.kernel] = h; st.kernels[#st.kernels + 1] = r.kernel end
+      h[text(r.n) .. "/" .. text(r.seed)] = { text(r.hits), r.n, r.seed }
+    end
+  end
+  sort(order)
+  local groups, conflicts = {}, {}
+  for _, name in ipairs(order) do
+    local st, placed = by_stream[name], {}
+    for i, a in ipairs(st.kernels) do
+      if not placed[a] then
+        local g = { a }
+        for j = i + 1, #st.kernels do
+          local b, shared, same = st.kernels[j], 0, true
+          for key, ha in pairs(st.hits[a]) do
+            local hb = st.hits[b][key]
+            if hb then
+              shared = shared + 1
+              if ha[1] ~= hb[1] then
+                same = false
+                conflicts[#conflicts + 1] = { a = a, b = b, n = ha[2], seed = ha[3] }
+              end
+            end
+          end
+          if shared > 0 and same and not placed[b] then g[#g + 1] = b; placed[b] = true end
+        end
+        if #g > 1 then sort(g); groups[#groups + 1] = g end
+      end
+    end
+  end
+  sort(conflicts, function(x, y)
+    if x.a ~= y.a or x.b ~= y.b then return x.a .. "\0" .. x.b < y.a .. "\0" .. y.b end
+    if x.n ~= y.n then return x.n < y.n end
+    return text(x.seed) < text(y.seed)
+  end)
+  return groups, conflicts
 end
 
 return M

@@ -283,52 +283,20 @@ function M.common_errors(kernels)
   end
 end
 
---- Which kernels drew identical samples, checked from hits: kernels of one
--- stream whose hit counts agree at every (N, seed) both measured (at least
--- one). Returns groups (lists of names, sorted; two or more) and conflicts
--- ({a, b, n, seed}: same stream, same N and seed, different hits).
+--- Which kernels drew identical samples, checked from hits (mcpi.agree):
+-- kernels of one stream whose hit counts agree at every (N, seed) both
+-- measured. Returns groups (sorted lists of two or more names) and conflicts
+-- ({a, b, n, seed}).
 function M.identical(S)
-  local groups, conflicts, by_stream = {}, {}, {}
+  local rows = {}
   for _, k in ipairs(S.kernels) do
-    if k.stream then
-      local l = by_stream[k.stream] or {}
-      by_stream[k.stream] = l
-      l[#l + 1] = k
-    end
-  end
-  local streams = {}
-  for st in pairs(by_stream) do streams[#streams + 1] = st end
-  sort(streams)
-  for _, st in ipairs(streams) do
-    local ks, placed = by_stream[st], {}
-    for i, a in ipairs(ks) do
-      if not placed[a.name] then
-        local g = { a.name }
-        for j = i + 1, #ks do
-          local b, shared, same = ks[j], 0, true
-          for _, pa in ipairs(a.points) do
-            for _, pb in ipairs(b.points) do
-              if pa.n == pb.n then
-                for r, ra in pairs(pa.by_rep or {}) do
-                  local rb = pb.by_rep[r]
-                  if rb and ra.hits ~= nil and rb.hits ~= nil and tostring(ra.seed) == tostring(rb.seed) then
-                    shared = shared + 1
-                    if tostring(ra.hits) ~= tostring(rb.hits) then
-                      same = false
-                      conflicts[#conflicts + 1] = { a = a.name, b = b.name, n = pa.n, seed = ra.seed }
-                    end
-                  end
-                end
-              end
-            end
-          end
-          if shared > 0 and same and not placed[b.name] then g[#g + 1] = b.name; placed[b.name] = true end
-        end
-        if #g > 1 then sort(g); groups[#groups + 1] = g end
+    for _, p in ipairs(k.points) do
+      for _, r in pairs(p.by_rep or {}) do
+        rows[#rows + 1] = { kernel = k.name, stream = k.stream, n = p.n, seed = r.seed, hits = r.hits }
       end
     end
   end
-  return groups, conflicts
+  return require("mcpi.agree").identical(rows)
 end
 
 return M

@@ -34,4 +34,23 @@ T.test("one philox kernel, or none: nothing to say", function()
   T.eq(agree.line(agree.philox(nil)), "")
 end)
 
+T.test("identical: groups per stream, conflicts named, no shared point no group", function()
+  local groups, conflicts = agree.identical{
+    row("c.scalar", 100, 1, 78ULL), row("py.numba", 100, 1, "78"), row("py.tf", 100, 1, 79),
+    row("c.scalar", 1000, 2, 790), row("py.numba", 1000, 2, 790ULL),
+    row("lua.jit", 100, 1, 12, "lua-random"), row("lua.interp", 100, 1, 12, "lua-random"),
+    row("np.random", 100, 1, 12, "numpy-mt"), row("py.other", 100, 7, 12, "numpy-mt"),
+    { kernel = "py.jax", n = 100, seed = 1, hits = 5, stream = "philox", row = "summary" },
+  }
+  T.eq(#groups, 2)
+  T.eq(table.concat(groups[1], ","), "lua.interp,lua.jit")   -- streams in name order
+  T.eq(table.concat(groups[2], ","), "c.scalar,py.numba")
+  -- py.tf differs from the group's first kernel (py.numba, placed in the
+  -- group, is not compared again)
+  T.eq(#conflicts, 1)
+  T.eq(conflicts[1].a .. ">" .. conflicts[1].b .. "@" .. conflicts[1].n .. "/" .. conflicts[1].seed, "c.scalar>py.tf@100/1")
+  local g = agree.identical{}
+  T.eq(#g, 0)
+end)
+
 T.done()
