@@ -287,9 +287,18 @@ bench: $(BIN)
 	$(Q)$(MAKE) --no-print-directory dl
 	$(Q)sh tests/bench/run.sh ./$(BIN)
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin
+# PREFIX/bin/mcpi; beside it, found relative to the executable (so DESTDIR
+# and a moved tree work): PREFIX/lib/mcpi (the MPI shim, cuda.philox, when
+# built), PREFIX/share/mcpi/peers (the Python peers' sources; their packages
+# come from MCPI_PYTHON, a Python that has them) and PREFIX/share/mcpi/scripts.
+install: $(BIN) dl
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/mcpi \
+	  $(DESTDIR)$(PREFIX)/share/mcpi/peers $(DESTDIR)$(PREFIX)/share/mcpi/scripts
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mcpi
+	for f in $(wildcard $(OBJ)/dl/*.so); do install -m 755 $$f $(DESTDIR)$(PREFIX)/lib/mcpi/; done
+	install -m 644 src/peers/*.py $(DESTDIR)$(PREFIX)/share/mcpi/peers/
+	install -m 644 scripts/*.lua scripts/*.py scripts/*.c $(DESTDIR)$(PREFIX)/share/mcpi/scripts/
+	install -m 755 scripts/*.sh $(DESTDIR)$(PREFIX)/share/mcpi/scripts/
 
 clean:
 	rm -rf obj obj-asan obj-tsan obj-sys mcpi mcpi-asan mcpi-tsan mcpi-sys $(filter-out obj,$(OBJ)) $(filter-out mcpi,$(BIN))

@@ -37,11 +37,12 @@ const char *mcpi_build_compiler(void)
 }
 
 /* The folder of this build's run-time loaded libraries (the MPI shim,
-** cuda.philox): MCPI_DLDIR beside the executable, found through
-** /proc/self/exe; "" if that cannot be read. */
+** cuda.philox), beside the executable (found through /proc/self/exe):
+** MCPI_DLDIR (obj/dl) in a build tree, else ../lib/mcpi where `make install`
+** puts them; "" if /proc/self/exe cannot be read. */
 const char *mcpi_build_dldir(void)
 {
-  static char dir[PATH_MAX + sizeof MCPI_DLDIR + 1];
+  static char dir[PATH_MAX + sizeof MCPI_DLDIR + 16];
   char exe[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n <= 0) return "";
@@ -49,5 +50,9 @@ const char *mcpi_build_dldir(void)
   char *slash = strrchr(exe, '/');
   if (slash) *slash = 0;
   snprintf(dir, sizeof dir, "%s/%s", exe, MCPI_DLDIR);
+  if (access(dir, F_OK) == 0) return dir;
+  char installed[sizeof dir];
+  snprintf(installed, sizeof installed, "%s/../lib/mcpi", exe);
+  if (access(installed, F_OK) == 0) memcpy(dir, installed, sizeof dir);
   return dir;
 }

@@ -70,7 +70,12 @@ local function paths()
   local dir = exe_dir()
   local override = getenv("MCPI_PYTHON")
   if override == "" then override = nil end
-  return { dir = dir, worker = dir .. "/src/peers/mcpi_worker.py",
+  -- a build tree (src/peers), else where `make install` puts them
+  local worker = dir .. "/src/peers/mcpi_worker.py"
+  if not exists(worker) and exists(dir .. "/../share/mcpi/peers/mcpi_worker.py") then
+    worker = dir .. "/../share/mcpi/peers/mcpi_worker.py"
+  end
+  return { dir = dir, worker = worker,
            venv = dir .. "/vendor/venv",
            python = override or dir .. "/vendor/venv/bin/python3", override = override }
 end
@@ -98,10 +103,15 @@ local function availability(pkg, modules)
     local p = paths()
     if not exists(p.worker) then
       return false, format("the peer sources are not beside mcpi (%s not found)", p.worker),
-        "run mcpi from its build directory"
+        "run mcpi from its build directory, or `make install` it"
     end
     if p.override then return true end  -- MCPI_PYTHON: the handshake says what is missing
     if not exists(p.python) then
+      if not p.worker:find("/src/peers/", 1, true) then  -- installed: no venv beside it
+        hint = #modules == 0 and "MCPI_PYTHON=python3 (any Python 3)"
+          or format("MCPI_PYTHON=PATH, a python3 with %s (e.g. a checkout's vendor/venv/bin/python3)",
+            table.concat(modules, ", "))
+      end
       return false, format("no Python environment for the peers (%s not found)", p.python), hint
     end
     local site = site_packages(p.venv)
