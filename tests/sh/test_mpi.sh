@@ -75,18 +75,23 @@ run "$MCPI" -e 'local ok = 0 for _, x in ipairs(mcpi.load(arg[1]).rows) do
     print("rows with ranks", ok)' "$tmp/three.json"
 expect_out '^rows with ranks.[1-9]' "rows carry ranks, hosts, seconds and wall_seconds"
 
+# rank1_of PID: the pid of rank 1 among mpirun PID's children (waits up to 10 s).
+rank1_of() {
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+        sleep 0.5
+        for p in $(pgrep -P "$1"); do
+            if tr '\0' '\n' </proc/$p/environ 2>/dev/null | grep -q '^OMPI_COMM_WORLD_RANK=1$'; then
+                echo "$p"; return
+            fi
+        done
+    done
+}
+
 # a rank killed mid-run: mpirun ends the job with a message, well within 30 s
 "$MCPI" -e '' >/dev/null  # warm the page cache
 $MPIRUN -np 2 "$MCPI" run c.scalar -n 1e6 --reps 100000 >"$tmp/out" 2>"$tmp/err" </dev/null &
 mp=$!
-victim=""
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-    sleep 0.5
-    for p in $(pgrep -P $mp); do
-        if tr '\0' '\n' </proc/$p/environ 2>/dev/null | grep -q '^OMPI_COMM_WORLD_RANK=1$'; then victim=$p; fi
-    done
-    [ -n "$victim" ] && break
-done
+victim=$(rank1_of $mp)
 sleep 1
 [ -n "$victim" ] && kill -9 "$victim"
 t0=$(date +%s)
@@ -103,14 +108,7 @@ expect_err 'process rank 1 .* exited on signal 9' "killed rank: mpirun names the
 MCPI_MPI_TIMEOUT=2 $MPIRUN -x MCPI_MPI_TIMEOUT -np 2 "$MCPI" run c.scalar -n 1e6 --reps 100000 \
     --json "$tmp/hang.json" >"$tmp/out" 2>"$tmp/err" </dev/null &
 mp=$!
-victim=""
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-    sleep 0.5
-    for p in $(pgrep -P $mp); do
-        if tr '\0' '\n' </proc/$p/environ 2>/dev/null | grep -q '^OMPI_COMM_WORLD_RANK=1$'; then victim=$p; fi
-    done
-    [ -n "$victim" ] && break
-done
+victim=$(rank1_of $mp)
 sleep 1
 [ -n "$victim" ] && kill -STOP "$victim"
 ( sleep 40; kill -CONT "$victim" 2>/dev/null; kill -9 $mp 2>/dev/null ) & guard=$!
