@@ -29,6 +29,7 @@ M.enabled = os.getenv("MCPI_JIT_PROFILE") ~= "0"
 M.INTERVAL_MS = 1
 M.INTERPRETED = 0.5  -- a point with more than this share interpreted is marked
 M.MIN_SAMPLES = 5    -- fewer profiler ticks than this say nothing about shares
+M.EVENT_SHARE = 0.02 -- trace events are marked unless the profile puts less than this in interpreter + compiler
 
 --- VM state letters of jit.profile and the share fields they feed.
 M.STATES = { { "N", "jit_compiled_share" }, { "I", "jit_interpreted_share" },
@@ -84,12 +85,22 @@ end
 
 M.PROBE_TIME = 0.1  -- seconds: the longest probe of a point whose window got too few ticks
 
---- Does kernel k (a registry entry) get a probe: Lua code whose JIT is on
--- (C kernels spend their time in C; a kernel with the JIT off is
--- interpreted on purpose).
-function M.probed(k)
-  return k ~= nil and M.enabled and not k.jit_off and k.backend ~= "c"
-    and (k.kind == nil or k.kind == "inproc") and jit.status()
+--- Does kernel k (a registry entry) get a probe, given its repetition rows:
+-- Lua code whose JIT is on; a C kernel (its time is in C) only when trace
+-- events touched half its repetitions, so that the profile can tell whether
+-- they were the measuring loop's and cost nothing; never a kernel with the
+-- JIT off (interpreted on purpose) or one in another process.
+function M.probed(k, runs)
+  if not (k ~= nil and M.enabled and not k.jit_off and (k.kind == nil or k.kind == "inproc")
+      and jit.status()) then
+    return false
+  end
+  if k.backend ~= "c" then return true end
+  local hit = 0
+  for _, r in ipairs(runs or {}) do
+    if (r.jit_aborts or 0) + (r.jit_traces or 0) > 0 then hit = hit + 1 end
+  end
+  return runs ~= nil and #runs > 0 and hit * 2 >= #runs
 end
 
 --- Where a point's time goes when its measured window was too short for
@@ -182,8 +193,17 @@ function M.mark(srow, opts)
   -- Trace events mark a point when they touched at least half its
   -- repetitions (then they move the median); the kernel's own code only
   -- when its JIT is on (otherwise the events are the measuring loop's).
+  -- Nor when the profile shows they cost next to nothing: with MIN_SAMPLES
+  -- ticks or more and under EVENT_SHARE of them in the interpreter or the JIT
+  -- compiler, the events were the measuring loop's (e.g. its recording cut
+  -- by the profiler's own tick during a 40 ms call into C), not the kernel's.
   local reps = srow.reps or 1
   local events = not opts.jit_off and (srow.jit_reps_affected or reps) * 2 >= reps
+  local ticks, i_share, j_share = srow.jit_samples or 0, srow.jit_interpreted_share, srow.jit_compiler_share
+  if events and ticks >= M.MIN_SAMPLES and type(i_share) == "number"
+      and i_share + (type(j_share) == "number" and j_share or 0) < M.EVENT_SHARE then
+    events = false
+  end
   local aborts = srow.jit_aborts_steady or 0
   if events and aborts > 0 then
     mark = mark or "aborts"

@@ -106,6 +106,15 @@ T.rows("mark from summary fields", {
     jit_off = true, mark = nil },  -- the JIT is off on purpose
   { fields = { kernel = "k.c", n = 1e6, reps = 3, jit_samples = 3, jit_interpreted_share = 1 },
     mark = nil },  -- 3 ticks say nothing
+  -- a C kernel's long calls: the measuring loop's recording cut by the
+  -- profiler's tick; the profile shows no time in interpreter or compiler
+  { fields = { kernel = "c.scalar", n = 1e7, reps = 5, jit_aborts_steady = 3, jit_reps_affected = 3,
+      jit_abort_reasons = { "error thrown or hook called during recording" }, jit_samples = 20,
+      jit_interpreted_share = 0, jit_compiler_share = 0, jit_c_share = 1 }, mark = nil },
+  -- the same events where the profile does see interpreter or compiler time
+  { fields = { kernel = "k.d", n = 1e7, reps = 5, jit_traces_steady = 3, jit_reps_affected = 3,
+      jit_samples = 20, jit_interpreted_share = 0.01, jit_compiler_share = 0.05, jit_compiled_share = 0.94 },
+    mark = "compiling", note = "k.d at N=1e7: 1% interpreted (compiled 94%, JIT compiler 5%); 3 traces compiled while measured" },
 }, function(row)
   local m, note = jitstate.mark(row.fields, { jit_off = row.jit_off })
   T.eq(m, row.mark, "mark")
