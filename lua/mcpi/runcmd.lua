@@ -36,7 +36,8 @@ local function as_option(cmd, msg)
     local f = fields.BY_NAME[name]
     if f and f.opt then return f.opt .. rest end
   end
-  msg = msg:gsub("^sweep: ", ""):gsub("^([%a_]+)([:%s])", opt):gsub("%f[%w_]([%a_]+)( [%d'])", opt)
+  msg = msg:gsub("^sweep: ", ""):gsub("%f[%w_]([%a_]+)( [%d'])", opt)
+  if not msg:find("^%-") then msg = msg:gsub("^([%a_]+)([:%s])", opt) end
   return format("%s: %s", cmd, msg)
 end
 

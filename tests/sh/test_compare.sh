@@ -121,7 +121,7 @@ run "$MCPI" -e 'local t = mcpi.json.decode(io.open(arg[1]):read("*a")); print(t[
 expect_out '^true	true	true$' "run --bmf: a benchmark per point, speedup for non-baselines"
 run "$MCPI" run c.scalar --bmf /nonexistent/dir/r.bmf
 expect_rc 2 "run --bmf unwritable"
-expect_err "--bmf: cannot write '/nonexistent/dir/r\.bmf'" "run --bmf unwritable message"
+expect_err "^mcpi: run: --bmf: cannot write '/nonexistent/dir/r\.bmf'" "run --bmf unwritable message"
 run "$MCPI" run c.scalar --bmf
 expect_rc 2 "run --bmf without a value"
 expect_err "--bmf needs a value" "run --bmf without a value message"

@@ -73,7 +73,7 @@ bad "--processes: 0 is below 1 \(give 1\.\.64 fresh processes, or auto\)" c.scal
 bad "--processes: 65 is too large" c.scalar --processes 65
 bad "--processes: 'x' is not a number" c.scalar --processes x
 bad "--processes needs a value" c.scalar --processes
-bad "--reps 2 is below --processes 3: each process needs at least one repetition" c.scalar --reps 2 --processes 3
+bad "^mcpi: run: --reps 2 is below --processes 3: each process needs at least one repetition$" c.scalar --reps 2 --processes 3
 
 # mcpi.sweep{processes}: bad specs raise naming the field
 lua_bad() {

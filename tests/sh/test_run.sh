@@ -40,7 +40,7 @@ bad "--seed: must be < 2\^64" c.scalar --seed 18446744073709551616
 bad "--threads: 100000 is too large" c.scalar --threads 100000
 bad "--n-range: '9:1' needs 0 <= A <= B <= 15" c.scalar --n-range 9:1
 bad "--n-range: 'x' is not A:B" c.scalar --n-range x
-bad "--baseline 'c.simd' is not among the kernels \\(kernels: c.scalar\\)" c.scalar --baseline c.simd
+bad "^mcpi: run: --baseline 'c.simd' is not among the kernels \\(kernels: c.scalar\\)$" c.scalar --baseline c.simd
 bad "--json: cannot write '/nonexistent-dir/x.json'" c.scalar --json /nonexistent-dir/x.json
 bad "--quiet takes no value" c.scalar --quiet=yes
 
