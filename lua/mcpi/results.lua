@@ -1,8 +1,9 @@
 --- mcpi.results: the results object a sweep returns and mcpi.load reads back:
 -- rows (one per kernel, N, repetition), summary (one per kernel, N), fits,
 -- context and notes, with :print(), :table(), :save(path) (JSON), :csv(path),
--- :plot(dir), :report(path), :summary(). Also the row builders and fits the
--- sweep uses, and load(path).
+-- :plot(dir), :report(path), :summary(). Also the row builders the sweep
+-- uses, the between-process table, and load(path) (mcpi.loader reads the
+-- file; the fits are mcpi.stats').
 local util = require "mcpi.util"
 local stats = require "mcpi.stats"
 local json = require "mcpi.json"

@@ -7,7 +7,9 @@
 -- drift hits all alike; each finished row is appended to the .jsonl and
 -- flushed; Ctrl-C keeps every finished row, prints what finished and exits
 -- 130. The parts it uses own the rest:
---   mcpi.sweep_spec  limits, logspace, checking a spec
+--   mcpi.fields      what each field may be: kinds, ranges, defaults, limits
+--   mcpi.sweep_spec  checking a spec (across fields); logspace
+--   mcpi.fresh       points measured in fresh processes
 --   mcpi.sweep_plan  probe, cost model, plan (points over the budget skipped
 --                    and named), plan text; the cost constants
 --   mcpi.progress    the progress bar

@@ -1,4 +1,6 @@
---- mcpi.util: argument checking, usage errors and "did you mean" for the library and CLI.
+--- mcpi.util: argument checking, usage errors and "did you mean" for the
+-- library and CLI; uint64 conversions, number formatting for messages, and
+-- group (items by a field, in order of first appearance).
 local ffi = require "ffi"
 
 local type, tostring, tonumber, floor = type, tostring, tonumber, math.floor
