@@ -29,7 +29,12 @@ M.enabled = os.getenv("MCPI_JIT_PROFILE") ~= "0"
 M.INTERVAL_MS = 1
 M.INTERPRETED = 0.5  -- a point with more than this share interpreted is marked
 M.MIN_SAMPLES = 5    -- fewer profiler ticks than this say nothing about shares
-M.EVENT_SHARE = 0.02 -- trace events are marked unless the profile puts less than this in interpreter + compiler
+-- Trace events are marked unless at least EVENT_TICKS ticks put less than
+-- EVENT_SHARE of the time in interpreter + JIT compiler: a JIT costing 10%
+-- of the time shows in at least one of 30 ticks with probability
+-- 1 - 0.9^30 = 96%, so it is not cleared by chance.
+M.EVENT_SHARE = 0.02
+M.EVENT_TICKS = 30
 
 --- VM state letters of jit.profile and the share fields they feed.
 M.STATES = { { "N", "jit_compiled_share" }, { "I", "jit_interpreted_share" },
@@ -84,31 +89,48 @@ function M.stop(h)
 end
 
 M.PROBE_TIME = 0.1  -- seconds: the longest probe of a point whose window got too few ticks
+M.EVENT_PROBE_TIME = 0.5  -- seconds: the longest probe that may clear a point's trace events
 
---- Does kernel k (a registry entry) get a probe, given its repetition rows:
--- Lua code whose JIT is on; a C kernel (its time is in C) only when trace
--- events touched half its repetitions, so that the profile can tell whether
--- they were the measuring loop's and cost nothing; never a kernel with the
--- JIT off (interpreted on purpose) or one in another process.
-function M.probed(k, runs)
-  if not (k ~= nil and M.enabled and not k.jit_off and (k.kind == nil or k.kind == "inproc")
-      and jit.status()) then
-    return false
-  end
-  if k.backend ~= "c" then return true end
+-- Did trace events touch at least half of these repetition rows (then they
+-- could move the median, and the point is marked unless the profile clears
+-- them)?
+local function events_touch(runs)
   local hit = 0
-  for _, r in ipairs(runs or {}) do
+  for _, r in ipairs(runs) do
     if (r.jit_aborts or 0) + (r.jit_traces or 0) > 0 then hit = hit + 1 end
   end
-  return runs ~= nil and #runs > 0 and hit * 2 >= #runs
+  return #runs > 0 and hit * 2 >= #runs
+end
+
+--- Does a point of kernel k (a registry entry) with repetition rows runs
+-- get a probe, and until how many ticks? Returns the tick target, or nil.
+-- Trace events in half its repetitions: until EVENT_TICKS, so that the
+-- profile can clear them (Lua and C kernels; a C kernel's events are the
+-- measuring loop's). Else a Lua kernel whose window got fewer than
+-- MIN_SAMPLES ticks: until 2 * MIN_SAMPLES, for its interpreted share.
+-- Never a kernel with the JIT off (interpreted on purpose) or one in
+-- another process.
+function M.probe_ticks(k, runs)
+  if not (k ~= nil and M.enabled and not k.jit_off and (k.kind == nil or k.kind == "inproc")
+      and jit.status()) then
+    return nil
+  end
+  local ticks = 0
+  for _, r in ipairs(runs) do ticks = ticks + (r.jit_samples or 0) end
+  if events_touch(runs) and ticks < M.EVENT_TICKS then return M.EVENT_TICKS end
+  if k.backend ~= "c" and ticks < M.MIN_SAMPLES then return 2 * M.MIN_SAMPLES end
+  return nil
 end
 
 --- Where a point's time goes when its measured window was too short for
 -- the profiler's 10 ms ticks: call f(req) (the point's measured function,
--- same N) in one window until MIN_SAMPLES * 2 ticks or PROBE_TIME seconds.
--- Right after the repetitions, so the JIT state is theirs; it times nothing.
--- Returns the counts.
-function M.probe(f, req)
+-- same N) in one window until `ticks` ticks (default 2 * MIN_SAMPLES) or
+-- PROBE_TIME seconds (EVENT_PROBE_TIME for EVENT_TICKS). Right after the
+-- repetitions, so the JIT state is theirs; it times nothing. Returns the
+-- counts.
+function M.probe(f, req, ticks)
+  ticks = ticks or 2 * M.MIN_SAMPLES
+  local limit = (ticks >= M.EVENT_TICKS and M.EVENT_PROBE_TIME or M.PROBE_TIME) * 1e9
   local h = M.start()
   if not h then return nil end
   local clock = require("mcpi.capi").mcpi_clock_ns
@@ -116,7 +138,7 @@ function M.probe(f, req)
   repeat
     local ok, err = pcall(f, req)
     if not ok then M.stop(h); error(err, 0) end
-  until h.total >= 2 * M.MIN_SAMPLES or tonumber(clock() - t0) >= M.PROBE_TIME * 1e9
+  until h.total >= ticks or tonumber(clock() - t0) >= limit
   return M.stop(h)
 end
 
@@ -193,14 +215,14 @@ function M.mark(srow, opts)
   -- Trace events mark a point when they touched at least half its
   -- repetitions (then they move the median); the kernel's own code only
   -- when its JIT is on (otherwise the events are the measuring loop's).
-  -- Nor when the profile shows they cost next to nothing: with MIN_SAMPLES
+  -- Nor when the profile shows they cost next to nothing: with EVENT_TICKS
   -- ticks or more and under EVENT_SHARE of them in the interpreter or the JIT
   -- compiler, the events were the measuring loop's (e.g. its recording cut
   -- by the profiler's own tick during a 40 ms call into C), not the kernel's.
   local reps = srow.reps or 1
   local events = not opts.jit_off and (srow.jit_reps_affected or reps) * 2 >= reps
   local ticks, i_share, j_share = srow.jit_samples or 0, srow.jit_interpreted_share, srow.jit_compiler_share
-  if events and ticks >= M.MIN_SAMPLES and type(i_share) == "number"
+  if events and ticks >= M.EVENT_TICKS and type(i_share) == "number"
       and i_share + (type(j_share) == "number" and j_share or 0) < M.EVENT_SHARE then
     events = false
   end

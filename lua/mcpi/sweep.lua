@@ -84,16 +84,11 @@ local function append(state, row, order, lists, mark)
   end
 end
 
--- A point whose measured window had too few profiler ticks: a probe of
--- the same calls right after (mcpi.jitstate.probe), for Lua kernels (and C
--- kernels whose window had trace events: jitstate.probed).
+-- A point whose measured window had too few profiler ticks for what its
+-- mark needs: a probe of the same calls right after (mcpi.jitstate).
 local function jit_probe(p, f, s)
-  local samples = 0
-  for _, r in ipairs(p.runs) do samples = samples + (r.jit_samples or 0) end
-  if samples >= jitstate.MIN_SAMPLES then return end
-  local k = require("mcpi.kernels").find(p.kernel)
-  if not jitstate.probed(k, p.runs) then return end
-  p.probe = jitstate.probe(f, { n = p.n, seed = s.seed, threads = s.threads })
+  local ticks = jitstate.probe_ticks(require("mcpi.kernels").find(p.kernel), p.runs)
+  if ticks then p.probe = jitstate.probe(f, { n = p.n, seed = s.seed, threads = s.threads }, ticks) end
 end
 
 -- After an N's repetitions: the other load during them (mcpi.noise) and
