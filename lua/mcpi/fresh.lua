@@ -69,6 +69,20 @@ local function warm(f, pt, job, seed)
   end
 end
 
+-- After an N's repetitions, in the process the parent asks (the first): the
+-- JIT probe each point needs (mcpi.jitstate.probe_ticks: too few profiler
+-- ticks for its mark), sent as {probe = {kernel, n, counts}}.
+local function probe_points(pts, fns, job, failed, seed)
+  local jitstate, kernels = require "mcpi.jitstate", require "mcpi.kernels"
+  for _, pt in ipairs(pts) do
+    local ticks = not failed[pt.kernel] and jitstate.probe_ticks(kernels.find(pt.kernel), pt.rows or {})
+    if ticks then
+      local ok, counts = pcall(jitstate.probe, fns[pt.kernel], { n = pt.n, seed = seed, threads = job.threads }, ticks)
+      if ok and counts then emit{ probe = { kernel = pt.kernel, n = pt.n, counts = counts } } end
+    end
+  end
+end
+
 -- One N: warm every point up, then round i measures the i-th repetition of
 -- each point's share, the kernel order rotating from round to round.
 local function measure_n(pts, fns, job, failed)
@@ -95,11 +109,14 @@ local function measure_n(pts, fns, job, failed)
           local rec = fns[pt.kernel]{ n = pt.n, seed = util.u64val(seed + r), threads = job.threads }
           local row = results.rep_row(rec, r)
           row.process = job.process
+          pt.rows = pt.rows or {}
+          pt.rows[#pt.rows + 1] = row
           emit{ row = row }
         end)
       end
     end
   end
+  if job.probe then probe_points(pts, fns, job, failed, util.u64val(seed)) end
 end
 
 --- The child's side: handshake, one job from stdin, rows to stdout.
@@ -178,10 +195,12 @@ local function run_child(exe, job, timeout, by_key, h)
       if v.done then break end
       local key = v.row and v.row.kernel .. "@" .. tostring(v.row.n)
         or v.first and v.first.kernel .. "@" .. tostring(v.first.n)
+      local pkey = type(v.probe) == "table" and tostring(v.probe.kernel) .. "@" .. tostring(v.probe.n)
       if v.row and by_key[key] then h.row(by_key[key], restore(v.row))
       elseif v.first and by_key[key] then h.first(by_key[key], v.first)
+      elseif pkey and by_key[pkey] and type(v.probe.counts) == "table" then by_key[pkey].probe = v.probe.counts
       elseif v.failed then h.failed(tostring(v.failed), v.n, tostring(v.msg))
-      else w:fail("wrote a line that is none of row, first, failed, done") end
+      else w:fail("wrote a line that is none of row, first, probe, failed, done") end
     end
   end)
   w:kill(1)
@@ -202,6 +221,8 @@ function M.run(points, s, K, hooks)
   for p = 1, K do
     local job, timeout = job_of(points, s, p, K, failed)
     if #job.points == 0 then break end
+    job.probe = p == 1  -- one process probes, so the probes cost at most once per point
+    if job.probe then timeout = timeout + 2 * require("mcpi.jitstate").EVENT_PROBE_TIME end
     local ok, e = pcall(run_child, exe, job, timeout, by_key, {
       row = hooks.row,
       first = function(pt, rec) if not pt.first then pt.first = rec end end,

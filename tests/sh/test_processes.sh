@@ -101,4 +101,11 @@ expect_rc 0 "process_kernels: a mixed sweep"
 expect_out '^lua\.philox	3	0	true$' "unpaired speed-up across the groups, with a CI"
 expect_out '^c\.scalar	nil	nil	true$' "baseline here"
 
+# A point too short for the profiler gets its JIT probe in a fresh process
+# too (the first process runs it and sends the counts).
+run "$MCPI" run lua.philox -n 100 --processes 2 --reps 4 --quiet --no-progress --json "$tmp/probe.json"
+expect_rc 0 "lua.philox at N=100 in 2 fresh processes"
+run "$MCPI" -e 'for _, s in ipairs(mcpi.load(arg[1]).summary) do
+    print(s.kernel, (s.jit_probe_samples or 0) >= 5) end' "$tmp/probe.json"
+expect_out '^lua\.philox	true$' "the summary has the probe's ticks"
 finish
