@@ -69,13 +69,17 @@ local function warm(f, pt, job, seed)
   end
 end
 
--- After an N's repetitions, in the process the parent asks (the first): the
+-- After an N's repetitions, in the process the parent asks (the last): the
 -- JIT probe each point needs (mcpi.jitstate.probe_ticks: too few profiler
--- ticks for its mark), sent as {probe = {kernel, n, counts}}.
+-- ticks for its mark), judged on this process's rows and on the parent's
+-- hint from the earlier processes' rows (job.probe_hint["kernel@n"]), sent
+-- as {probe = {kernel, n, counts}}.
 local function probe_points(pts, fns, job, failed, seed)
   local jitstate, kernels = require "mcpi.jitstate", require "mcpi.kernels"
   for _, pt in ipairs(pts) do
-    local ticks = not failed[pt.kernel] and jitstate.probe_ticks(kernels.find(pt.kernel), pt.rows or {})
+    local own = not failed[pt.kernel] and jitstate.probe_ticks(kernels.find(pt.kernel), pt.rows or {})
+    local hint = not failed[pt.kernel] and (job.probe_hint or {})[pt.kernel .. "@" .. tostring(pt.n)]
+    local ticks = (own or hint) and math.max(own or 0, tonumber(hint) or 0)
     if ticks then
       local ok, counts = pcall(jitstate.probe, fns[pt.kernel], { n = pt.n, seed = seed, threads = job.threads }, ticks)
       if ok and counts then emit{ probe = { kernel = pt.kernel, n = pt.n, counts = counts } } end
@@ -221,8 +225,18 @@ function M.run(points, s, K, hooks)
   for p = 1, K do
     local job, timeout = job_of(points, s, p, K, failed)
     if #job.points == 0 then break end
-    job.probe = p == 1  -- one process probes, so the probes cost at most once per point
-    if job.probe then timeout = timeout + 2 * require("mcpi.jitstate").EVENT_PROBE_TIME end
+    -- One process probes, so a probe costs at most once per point: the last,
+    -- told what the earlier processes' rows need (their trace events).
+    job.probe = p == K
+    if job.probe then
+      local jitstate, kernels = require "mcpi.jitstate", require "mcpi.kernels"
+      job.probe_hint = {}
+      for _, pt in ipairs(points) do
+        local ticks = pt.runs and #pt.runs > 0 and jitstate.probe_ticks(kernels.find(pt.kernel), pt.runs)
+        if ticks then job.probe_hint[pt.kernel .. "@" .. tostring(pt.n)] = ticks end
+      end
+      timeout = timeout + 2 * jitstate.EVENT_PROBE_TIME
+    end
     local ok, e = pcall(run_child, exe, job, timeout, by_key, {
       row = hooks.row,
       first = function(pt, rec) if not pt.first then pt.first = rec end end,
