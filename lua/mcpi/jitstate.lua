@@ -91,15 +91,17 @@ end
 M.PROBE_TIME = 0.1  -- seconds: the longest probe of a point whose window got too few ticks
 M.EVENT_PROBE_TIME = 0.5  -- seconds: the longest probe that may clear a point's trace events
 
--- Did trace events touch at least half of these repetition rows (then they
--- could move the median, and the point is marked unless the profile clears
--- them)?
+-- Trace events in a repetition row, and the one rule for when they matter:
+-- in at least half of a point's repetitions (then they can move the median).
+local function touched(r) return (r.jit_aborts or 0) + (r.jit_traces or 0) > 0 end
+local function enough(affected, reps) return reps > 0 and affected * 2 >= reps end
+
 local function events_touch(runs)
   local hit = 0
   for _, r in ipairs(runs) do
-    if (r.jit_aborts or 0) + (r.jit_traces or 0) > 0 then hit = hit + 1 end
+    if touched(r) then hit = hit + 1 end
   end
-  return #runs > 0 and hit * 2 >= #runs
+  return enough(hit, #runs)
 end
 
 --- Does a point of kernel k (a registry entry) with repetition rows runs
@@ -181,7 +183,7 @@ function M.summarize(reps, srow, opts)
     end
     aborts = aborts + (r.jit_aborts or 0)
     traces = traces + (r.jit_traces or 0)
-    if (r.jit_aborts or 0) + (r.jit_traces or 0) > 0 then hit = hit + 1 end
+    if touched(r) then hit = hit + 1 end
     for _, why in ipairs(type(r.jit_abort_reasons) == "table" and r.jit_abort_reasons or {}) do
       if not seen[why] then seen[why] = true; reasons[#reasons + 1] = why end
     end
@@ -220,7 +222,7 @@ function M.mark(srow, opts)
   -- compiler, the events were the measuring loop's (e.g. its recording cut
   -- by the profiler's own tick during a 40 ms call into C), not the kernel's.
   local reps = srow.reps or 1
-  local events = not opts.jit_off and (srow.jit_reps_affected or reps) * 2 >= reps
+  local events = not opts.jit_off and enough(srow.jit_reps_affected or reps, reps)
   local ticks, i_share, j_share = srow.jit_samples or 0, srow.jit_interpreted_share, srow.jit_compiler_share
   if events and ticks >= M.EVENT_TICKS and type(i_share) == "number"
       and i_share + (type(j_share) == "number" and j_share or 0) < M.EVENT_SHARE then
